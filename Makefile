@@ -1,0 +1,131 @@
+# Hatch: one non-recursive Makefile. Objects go out of tree under $(BUILD);
+# header dependencies are tracked with -MMD. Variants (sanitizers, arm64,
+# fuzzing) are the same rules run with another BUILD directory and compiler.
+
+BUILD      ?= build
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PREFIX     ?= /usr/local
+DATADIR    ?= $(PREFIX)/share/hatch
+FUZZ_SECONDS ?= 60
+# Runs target binaries (qemu for arm64); empty for native.
+RUNNER     ?=
+DEPS_FLAGS ?=
+
+PKGS := jansson
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
+CFLAGS ?= -O2 -g
+ALL_CPPFLAGS := -D_DEFAULT_SOURCE -Isrc -DHATCH_DATADIR='"$(DATADIR)"' $(CPPFLAGS)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN_FLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+LIB_SRC  := $(sort $(wildcard src/base/*.c src/core/*.c src/platform/*.c src/app/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/src/main.o
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TESTS    := $(TEST_SRC:%.c=$(BUILD)/%)
+BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
+BENCHES  := $(BENCH_SRC:%.c=$(BUILD)/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+STAMP    := $(BUILD)/.deps-ok
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all run test check cross cross-test fuzz bench clean install deps unit-tests
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/hatch
+
+# Missing packages are installed before anything is compiled.
+$(STAMP): scripts/deps.sh
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/deps.sh $(DEPS_FLAGS)
+	$(Q)touch $@
+
+deps: $(STAMP)
+
+$(BUILD)/%.o: %.c | $(STAMP)
+	$(Q)mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libhatch.a: $(LIB_OBJ)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/hatch: $(MAIN_OBJ) $(BUILD)/libhatch.a
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libhatch.a
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/libhatch.a
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lm
+
+unit-tests: $(BUILD)/hatch $(TESTS)
+
+run: $(BUILD)/hatch
+	$(BUILD)/hatch run
+
+# The whole suite: source checks, unit tests, command-line tests.
+test: unit-tests
+	$(Q)scripts/run-tests --build $(BUILD) $(if $(RUNNER),--runner "$(RUNNER)")
+
+# The suite again under AddressSanitizer, UndefinedBehaviorSanitizer and
+# LeakSanitizer, in its own build directory.
+check:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-check \
+		SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		CFLAGS="-O1 -g" test
+
+ARM64_ENV := PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
+cross:
+	$(Q)$(ARM64_ENV) $(MAKE) --no-print-directory BUILD=build-arm64 \
+		CC=aarch64-linux-gnu-gcc AR=aarch64-linux-gnu-ar DEPS_FLAGS=--arm64 all
+
+cross-test:
+	$(Q)$(ARM64_ENV) $(MAKE) --no-print-directory BUILD=build-arm64 \
+		CC=aarch64-linux-gnu-gcc AR=aarch64-linux-gnu-ar DEPS_FLAGS=--arm64 \
+		RUNNER="qemu-aarch64-static -L /usr/aarch64-linux-gnu" test
+
+# libFuzzer targets, each run for FUZZ_SECONDS from its seed corpus.
+FUZZ_BUILD := build-fuzz
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+		SAN_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+		CFLAGS="-O1 -g" $(FUZZ_BUILD)/libhatch.a
+	$(Q)set -e; for src in $(FUZZ_SRC); do \
+		name=$$(basename $$src .c); \
+		echo "  FUZZ    $$name ($(FUZZ_SECONDS) s)"; \
+		clang $(WARN) $(FUZZ_FLAGS) $(ALL_CPPFLAGS) $$($(PKG_CONFIG) --cflags $(PKGS)) \
+			$$src $(FUZZ_BUILD)/libhatch.a $$($(PKG_CONFIG) --libs $(PKGS)) \
+			-o $(FUZZ_BUILD)/$$name; \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
+		cp -n tests/fuzz/corpus/$$name/* $(FUZZ_BUILD)/corpus/$$name/ 2>/dev/null || true; \
+		$(FUZZ_BUILD)/$$name -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-dict=tests/fuzz/$$name.dict $(FUZZ_BUILD)/corpus/$$name \
+			2>&1 | tail -n 12; \
+	done
+
+bench: $(BUILD)/hatch $(BENCHES)
+	$(Q)scripts/run-benches --build $(BUILD)
+
+install: $(BUILD)/hatch
+	install -D -m 0755 $(BUILD)/hatch $(DESTDIR)$(PREFIX)/bin/hatch
+	install -d $(DESTDIR)$(DATADIR)/journeys
+	install -m 0644 assets/journeys/*.json $(DESTDIR)$(DATADIR)/journeys/
+
+clean:
+	rm -rf build build-check build-arm64 build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TESTS:=.d) $(BENCHES:=.d)

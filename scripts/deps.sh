@@ -1,0 +1,71 @@
+#!/bin/sh
+# The one list of Debian packages Hatch needs to build, run and test.
+# Idempotent: installs only what is missing. Uses sudo when not root.
+#   scripts/deps.sh           native build, run and test
+#   scripts/deps.sh --arm64   also the arm64 cross toolchain, arm64 -dev
+#                             libraries (multiarch) and qemu-user-static
+#   scripts/deps.sh --check   exit 0 if everything is installed, 1 if not
+set -eu
+
+NATIVE="build-essential pkg-config clang libclang-rt-14-dev
+        libjansson-dev libcmocka-dev"
+# Libraries whose arm64 -dev packages the cross build links against.
+CROSS_LIBS="libjansson-dev libcmocka-dev"
+CROSS_TOOLS="crossbuild-essential-arm64 qemu-user-static"
+
+arm64=0
+check=0
+for a in "$@"; do
+	case "$a" in
+	--arm64) arm64=1 ;;
+	--check) check=1 ;;
+	-h | --help)
+		sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "deps.sh: unknown option '$a' (try --help)" >&2
+		exit 2
+		;;
+	esac
+done
+
+want="$NATIVE"
+if [ "$arm64" = 1 ]; then
+	want="$want $CROSS_TOOLS"
+	for p in $CROSS_LIBS; do want="$want $p:arm64"; done
+fi
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+if [ "$check" = 1 ]; then
+	echo "deps.sh: missing:$missing" >&2
+	exit 1
+fi
+
+if [ "$(id -u)" = 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "deps.sh: need root or sudo to install:$missing" >&2
+	exit 1
+fi
+
+if [ "$arm64" = 1 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	$SUDO dpkg --add-architecture arm64
+fi
+
+echo "deps.sh: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,42 @@
+/* The command line: each subcommand's entry point and the pieces they
+ * share. Only app/ and main.c print. */
+#ifndef HATCH_APP_APP_H
+#define HATCH_APP_APP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/journey.h"
+
+#define HATCH_VERSION "0.1.0"
+
+/* Exit codes: 0 success, 1 failure, 2 usage. */
+enum { EXIT_USAGE = 2 };
+
+int cmd_journeys(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+/* Prints "hatch: MESSAGE" to stderr and returns EXIT_USAGE. */
+int app_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* True when ARG is -h or --help. */
+bool app_is_help(const char *arg);
+
+/* Reads and loads the journey at PATH. Problems go to ERR, one a line, as
+ * "PATH:LINE:COLUMN: reason" or "PATH: json.path: reason". Returns NULL
+ * when the journey cannot be used. */
+struct journey *app_load_journey(const char *path, const struct cdate *today,
+				 FILE *err);
+
+/* Loads every journey under the bundled assets (or DIR). Problems go to
+ * ERR. *N journeys in a new array; free with app_free_journeys(). */
+int app_load_journeys(const char *dir, const struct cdate *today, FILE *err,
+		      struct journey ***out, size_t *n);
+void app_free_journeys(struct journey **v, size_t n);
+
+/* Walks the session on a terminal: questions to OUT, answers from IN. When
+ * RECORD_ONLY, OUT gets only the submission record. Returns an exit code. */
+int app_walk(const struct journey *j, FILE *in, FILE *out, bool record_only,
+	     const char *language);
+
+#endif

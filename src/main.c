@@ -1,0 +1,40 @@
+/* hatch: one binary, several faces. Parses the subcommand and hands over. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/app.h"
+
+static const char usage[] =
+	"Usage: hatch [--version] [--help] COMMAND [ARGS]\n"
+	"\n"
+	"A kiosk for council services.\n"
+	"\n"
+	"Commands:\n"
+	"  run        start the kiosk\n"
+	"  journeys   validate, list and walk journey files\n"
+	"\n"
+	"Run 'hatch COMMAND --help' for a command's options.\n";
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	const char *c = argv[1];
+	if (app_is_help(c)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(c, "--version") || !strcmp(c, "-V")) {
+		printf("hatch %s\n", HATCH_VERSION);
+		return 0;
+	}
+	if (!strcmp(c, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(c, "journeys"))
+		return cmd_journeys(argc - 1, argv + 1);
+	if (c[0] == '-')
+		return app_usage_error("unknown option '%s' (try hatch --help)", c);
+	return app_usage_error("unknown command '%s' (try hatch --help)", c);
+}
