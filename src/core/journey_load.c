@@ -1168,7 +1168,7 @@ enum hatch_err journey_load(const char *data, size_t len,
 			return HATCH_ERR_NOMEM;
 		journey_diag_add(diags, jerr.line > 0 ? jerr.line : 1,
 				 jerr.column > 0 ? jerr.column : 1, NULL, "%s", jerr.text);
-		return HATCH_ERR_INPUT;
+		return diags->nomem ? HATCH_ERR_NOMEM : HATCH_ERR_INPUT;
 	}
 	struct journey *j = mem_calloc(1, sizeof *j);
 	if (!j) {

@@ -186,8 +186,12 @@ bool validate_phone(const char *in, char *out, size_t size)
 		nat = buf;
 	}
 	size_t len = strlen(nat);
-	/* UK numbers are 0 then 10 digits (a few old areas have 9). */
-	if (nat[0] != '0' || len < 10 || len > 11 || !strchr("1235789", nat[1]))
+	/* UK numbers are 0 and ten digits; only some 01 areas and 0800
+	 * freephone numbers have nine. */
+	if (len < 10 || len > 11 || nat[0] != '0' || !strchr("1235789", nat[1]))
+		return false;
+	bool short_ok = nat[1] == '1' || strncmp(nat, "0800", 4) == 0;
+	if (len == 10 && !short_ok)
 		return false;
 	if (size < len + 1)
 		return false;
