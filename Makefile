@@ -36,6 +36,9 @@ else
 Q := @
 endif
 
+# Keep test objects between runs.
+.SECONDARY:
+
 .PHONY: all run test check cross cross-test fuzz bench clean install deps unit-tests
 .DEFAULT_GOAL := all
 
@@ -82,7 +85,7 @@ test: unit-tests
 # The suite again under AddressSanitizer, UndefinedBehaviorSanitizer and
 # LeakSanitizer, in its own build directory.
 check:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-check \
+	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) --no-print-directory BUILD=build-check \
 		SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		CFLAGS="-O1 -g" test
 

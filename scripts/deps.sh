@@ -7,7 +7,7 @@
 #   scripts/deps.sh --check   exit 0 if everything is installed, 1 if not
 set -eu
 
-NATIVE="build-essential pkg-config clang libclang-rt-14-dev
+NATIVE="build-essential pkg-config clang libclang-rt-14-dev python3
         libjansson-dev libcmocka-dev"
 # Libraries whose arm64 -dev packages the cross build links against.
 CROSS_LIBS="libjansson-dev libcmocka-dev"

@@ -114,20 +114,21 @@ enum hatch_err platform_assets_dir(char *out, size_t size, struct hatch_error *e
 		snprintf(out, size, "%s", env);
 		return HATCH_OK;
 	}
-	/* Running from a build tree: TOP/build/hatch uses TOP/assets. */
+	/* Running from a build tree (build/hatch, or a test program deeper in
+	 * build/tests/): the nearest parent with assets/journeys in it. */
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n > 0) {
 		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
+		for (int depth = 0; depth < 5; depth++) {
+			char *slash = strrchr(exe, '/');
+			if (!slash || slash == exe)
+				break;
 			*slash = '\0';
 			char cand[PATH_MAX + 32];
-			snprintf(cand, sizeof cand, "%s/../assets", exe);
+			snprintf(cand, sizeof cand, "%s/assets/journeys", exe);
 			if (is_dir(cand)) {
-				char *real = realpath(cand, NULL);
-				snprintf(out, size, "%s", real ? real : cand);
-				free(real);
+				snprintf(out, size, "%s/assets", exe);
 				return HATCH_OK;
 			}
 		}

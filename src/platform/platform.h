@@ -26,7 +26,8 @@ long long platform_now(void);
 struct cdate platform_today(void);
 
 /* The directory of bundled assets: $HATCH_ASSETS, else assets/ beside the
- * build directory the binary runs from, else the installed data directory.
+ * nearest parent of the binary with assets/journeys in it (a build tree),
+ * else the installed data directory.
  * Writes into OUT (SIZE bytes). */
 enum hatch_err platform_assets_dir(char *out, size_t size,
 				   struct hatch_error *e) HATCH_MUST_CHECK;

@@ -49,3 +49,23 @@ expect_no_match() {
 lines() { printf '%s' "$1" | grep -c ''; }
 
 finish() { echo "1..$n"; }
+
+# expect_lines DESC TEXT N: TEXT has exactly N lines.
+expect_lines() {
+	got=$(lines "$2") || true
+	if [ "$got" -eq "$3" ]; then ok "$1"; else
+		not_ok "$1" "wanted $3 lines, got $got" "text: $(printf '%s' "$2" | head -c 800)"
+	fi
+}
+
+# expect_no_crash DESC: the last run ended by itself (no signal) and printed
+# nothing a crash or a sanitizer prints.
+expect_no_crash() {
+	if [ "$status" -lt 128 ] &&
+		! cat "$TMP/out" "$TMP/err" |
+		grep -Eq 'Segmentation|AddressSanitizer|LeakSanitizer|runtime error|Aborted|core dumped'; then
+		ok "$1"
+	else
+		not_ok "$1" "exit status $status" "stderr: $(head -c 600 "$TMP/err")"
+	fi
+}
