@@ -17,10 +17,8 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		return app_usage_error("name a command (try hatch --help)");
 	const char *c = argv[1];
 	if (app_is_help(c)) {
 		fputs(usage, stdout);

@@ -97,6 +97,13 @@ int app_load_journeys(const char *dir, const struct cdate *today, FILE *err,
 		return 1;
 	}
 	int status = 0;
+	size_t *from = mem_calloc(nfiles ? nfiles : 1, sizeof *from);
+	if (!from) {
+		mem_free(v);
+		platform_list_free(files, nfiles);
+		fprintf(err, "hatch: out of memory\n");
+		return 1;
+	}
 	for (size_t i = 0; i < nfiles; i++) {
 		struct journey *j = app_load_journey(files[i], today, err);
 		if (!j) {
@@ -105,16 +112,19 @@ int app_load_journeys(const char *dir, const struct cdate *today, FILE *err,
 		}
 		for (size_t k = 0; k < *n; k++)
 			if (!strcmp(v[k]->id, j->id)) {
-				fprintf(err, "%s: id: \"%s\" is also the id of another journey\n",
-					files[i], j->id);
+				fprintf(err, "%s: id: \"%s\" is also the id of %s\n",
+					files[i], j->id, files[from[k]]);
 				journey_destroy(j);
 				j = NULL;
 				status = 1;
 				break;
 			}
-		if (j)
+		if (j) {
+			from[*n] = i;
 			v[(*n)++] = j;
+		}
 	}
+	mem_free(from);
 	platform_list_free(files, nfiles);
 	*out = v;
 	return status;

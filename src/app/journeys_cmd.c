@@ -53,6 +53,9 @@ static int validate(int argc, char **argv)
 		fputs(validate_help, stdout);
 		return 0;
 	}
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1])
+			return app_usage_error("journeys validate: unknown option '%s'", argv[i]);
 	struct cdate today = platform_today();
 	int status = 0;
 	for (int i = 1; i < argc; i++) {
@@ -83,6 +86,8 @@ static int list(int argc, char **argv)
 	}
 	if (argc > 2)
 		return app_usage_error("journeys list: too many arguments");
+	if (argc > 1 && argv[1][0] == '-' && argv[1][1])
+		return app_usage_error("journeys list: unknown option '%s'", argv[1]);
 	struct cdate today = platform_today();
 	struct journey **v;
 	size_t n;

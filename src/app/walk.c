@@ -152,8 +152,13 @@ static enum input ask(struct walk *w, char **parts, size_t *nparts)
 					     ? "Choose (numbers separated by commas): "
 					     : "> ";
 		r = read_line(w, prompt, &arg);
-		if (r != IN_LINE)
+		if (r != IN_LINE) {
+			/* A command part way through: the boxes typed so far go. */
+			for (size_t k = 0; k < *nparts; k++)
+				mem_free_wiped(parts[k]);
+			*nparts = 0;
 			return r;
+		}
 		if (st->kind == STEP_MULTIPLE_CHOICE) {
 			char *save = w->line, *tok;
 			/* Comma-separated: split by hand (strtok is banned). */

@@ -789,8 +789,6 @@ static bool parse_step_body(struct parser *p, const json_t *st, size_t i,
 			     key_kinds[k].key);
 			ok = false;
 		}
-	if (!ok)
-		return false;
 
 	bool question = journey_kind_is_question(s->kind);
 	ok &= get_string(p, st, path, "question", question, JOURNEY_MAX_LABEL, false,

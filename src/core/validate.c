@@ -581,11 +581,17 @@ enum hatch_err validate_answer(const struct journey_step *step,
 				fail(&c, 0, RULE_INVALID);
 				goto done;
 			}
-			for (size_t k = 0; k < i; k++)
-				if (!strcmp(clean[k], clean[i])) {
-					fail(&c, 0, RULE_INVALID);
-					goto done;
-				}
+			/* The same option chosen twice counts once. */
+			bool dup = false;
+			for (size_t k = 0; k < i && !dup; k++)
+				dup = !strcmp(clean[k], clean[i]);
+			if (dup) {
+				mem_free_wiped(clean[i]);
+				memmove(&clean[i], &clean[i + 1], (nclean - i - 1) * sizeof *clean);
+				nclean--;
+				i--;
+				continue;
+			}
 			exclusive |= o->exclusive;
 		}
 		if (exclusive && nclean > 1)

@@ -54,7 +54,8 @@ finish() { echo "1..$n"; }
 expect_lines() {
 	got=$(lines "$2") || true
 	if [ "$got" -eq "$3" ]; then ok "$1"; else
-		not_ok "$1" "wanted $3 lines, got $got" "text: $(printf '%s' "$2" | head -c 800)"
+		mapfile -t head_lines < <(printf '%s\n' "$2" | head -n 5)
+		not_ok "$1" "wanted $3 lines, got $got" "${head_lines[@]}"
 	fi
 }
 

@@ -10,7 +10,7 @@ run -V
 expect_status "-V exits 0" 0
 expect_match "-V prints the version" "$out" '^hatch [0-9]+\.[0-9]+\.[0-9]+$'
 
-# help ARGS... EXPECTED: ARGS exit 0 and print a usage that starts with
+# expect_help ARGS... EXPECTED: ARGS exit 0 and print a usage that starts with
 # EXPECTED on stdout, and nothing on stderr.
 expect_help() {
 	want=${*: -1}

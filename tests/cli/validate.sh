@@ -75,7 +75,7 @@ bad() {
 		not_ok "$desc: every line on stderr names the file" "stderr: $(head -c 600 "$TMP/err")"
 	fi
 	for re in "$@"; do
-		expect_match "$desc: reports $re" "$err" "^$file$re"
+		expect_match "$desc: reports${re//\\/}" "$err" "^$file$re"
 	done
 	expect_no_match "$desc: not reported valid" "$out" 'valid'
 }
