@@ -400,7 +400,7 @@ static void format_time(long long t, char *out, size_t size)
 		 d.month % 100, d.day % 100, hh % 100, mm % 100, ss % 100);
 }
 
-enum hatch_err session_submit(struct session *s, const struct session_meta *meta,
+enum hatch_err session_record(struct session *s, const struct session_meta *meta,
 			      char **record)
 {
 	*record = NULL;
@@ -450,26 +450,47 @@ enum hatch_err session_submit(struct session *s, const struct session_meta *meta
 	/* Copy into our allocator's ownership so the caller frees it one way. */
 	*record = mem_strdup(text);
 	mem_free_secure(text);
-	s->reference = mem_strdup(meta->reference);
-	s->destination = mem_strdup(dest);
-	if (!*record || !s->reference || !s->destination) {
-		mem_free_wiped(*record);
-		*record = NULL;
-		mem_free(s->reference);
-		mem_free(s->destination);
-		s->reference = s->destination = NULL;
-		goto out;
+	if (*record)
+		rc = HATCH_OK;
+out:
+	json_decref(answers);
+	json_decref(rec);
+	return rc;
+}
+
+enum hatch_err session_confirm(struct session *s, const char *reference)
+{
+	if (s->submitted || s->j->steps[s->cur].kind != STEP_CHECK_ANSWERS)
+		return HATCH_ERR_STATE;
+	const char *dest = cond_route(s->j, lookup, s, &s->today);
+	if (!dest)
+		return HATCH_ERR_STATE;
+	char *ref = mem_strdup(reference), *d = mem_strdup(dest);
+	if (!ref || !d) {
+		mem_free(ref);
+		mem_free(d);
+		return HATCH_ERR_NOMEM;
 	}
+	s->reference = ref;
+	s->destination = d;
 	/* Answers on steps that left the path go now; the rest stay until the
 	 * session ends, for the confirmation page. */
+	size_t n = compute_path(s);
 	for (size_t i = 0; i < s->j->nsteps; i++)
 		if (path_index(s, n, i) < 0)
 			answer_clear(&s->answers[i]);
 	s->submitted = true;
 	s->cur = s->j->nsteps - 1;
-	rc = HATCH_OK;
-out:
-	json_decref(answers);
-	json_decref(rec);
+	return HATCH_OK;
+}
+
+enum hatch_err session_submit(struct session *s, const struct session_meta *meta,
+			      char **record)
+{
+	enum hatch_err rc = session_record(s, meta, record);
+	if (rc == HATCH_OK && (rc = session_confirm(s, meta->reference)) != HATCH_OK) {
+		mem_free_wiped(*record);
+		*record = NULL;
+	}
 	return rc;
 }

@@ -93,11 +93,22 @@ void session_rows_cleanup(struct session_rows *rows);
 enum hatch_err session_display(const struct session *s, size_t step,
 			       char **out) HATCH_MUST_CHECK;
 
-/* At check your answers: drops the answers of steps off the path, builds
- * the submission record (canonical JSON: sorted keys, no spaces) into
- * *RECORD (caller frees with mem_free_wiped) and moves to the confirmation.
- * HATCH_ERR_STATE when not at check your answers (or a required answer is
- * missing: the session moves to it). */
+/* At check your answers: builds the submission record (canonical JSON:
+ * sorted keys, no spaces) into *RECORD (caller frees with mem_free_wiped)
+ * from the answers on the path. The session does not move: the caller saves
+ * the record and then calls session_confirm(). HATCH_ERR_STATE when not at
+ * check your answers, or a required answer is missing (the session moves to
+ * it). */
+enum hatch_err session_record(struct session *s, const struct session_meta *meta,
+			      char **record) HATCH_MUST_CHECK;
+
+/* After the record is saved: drops the answers of steps off the path, keeps
+ * REFERENCE for the confirmation and moves to it. */
+enum hatch_err session_confirm(struct session *s,
+			       const char *reference) HATCH_MUST_CHECK;
+
+/* session_record() then session_confirm(), for callers with nothing to save
+ * in between (the terminal walk, tests). */
 enum hatch_err session_submit(struct session *s, const struct session_meta *meta,
 			      char **record) HATCH_MUST_CHECK;
 
