@@ -12,7 +12,7 @@ FUZZ_SECONDS ?= 60
 RUNNER     ?=
 DEPS_FLAGS ?=
 
-PKGS := jansson
+PKGS := jansson sqlite3 libqrencode sdl2 SDL2_ttf SDL2_image fontconfig inih
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 CFLAGS ?= -O2 -g
 ALL_CPPFLAGS := -D_DEFAULT_SOURCE -Isrc -DHATCH_DATADIR='"$(DATADIR)"' $(CPPFLAGS)
@@ -20,7 +20,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN_FLAGS) $(shell $(PKG_CONFIG) --cflags $(PKG
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-LIB_SRC  := $(sort $(wildcard src/base/*.c src/core/*.c src/platform/*.c src/app/*.c))
+LIB_SRC  := $(sort $(wildcard src/base/*.c src/core/*.c src/platform/*.c src/store/*.c src/ui/*.c src/sdl/*.c src/app/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))

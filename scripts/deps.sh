@@ -8,9 +8,9 @@
 set -eu
 
 NATIVE="build-essential pkg-config clang libclang-rt-14-dev python3
-        libjansson-dev libcmocka-dev"
+        libjansson-dev libcmocka-dev libsqlite3-dev libinih-dev"
 # Libraries whose arm64 -dev packages the cross build links against.
-CROSS_LIBS="libjansson-dev libcmocka-dev"
+CROSS_LIBS="libjansson-dev libcmocka-dev libsqlite3-dev libinih-dev"
 CROSS_TOOLS="crossbuild-essential-arm64 qemu-user-static"
 
 arm64=0

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/queue.h"
 
 static const char usage[] =
 	"Usage: hatch [--version] [--help] COMMAND [ARGS]\n"
@@ -12,6 +13,8 @@ static const char usage[] =
 	"Commands:\n"
 	"  run        start the kiosk\n"
 	"  journeys   validate, list and walk journey files\n"
+	"  queue      what is waiting in the outbox (never personal data)\n"
+	"  screenshot render any screen of the kiosk to PNG\n"
 	"\n"
 	"Run 'hatch COMMAND --help' for a command's options.\n";
 
@@ -32,6 +35,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(c, "journeys"))
 		return cmd_journeys(argc - 1, argv + 1);
+	if (!strcmp(c, "queue"))
+		return cmd_queue(argc - 1, argv + 1);
+	if (!strcmp(c, "screenshot"))
+		return cmd_screenshot(argc - 1, argv + 1);
 	if (c[0] == '-')
 		return app_usage_error("unknown option '%s' (try hatch --help)", c);
 	return app_usage_error("unknown command '%s' (try hatch --help)", c);

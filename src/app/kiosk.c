@@ -1,0 +1,459 @@
+/* hatch run and hatch screenshot: the kiosk on a display, and any screen
+ * of it rendered to PNG without one. Wires the screens (ui/) to the display
+ * (sdl/) and the citizen's submission to the outbox (store/). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/app.h"
+#include "base/mem.h"
+#include "core/reference.h"
+#include "platform/config.h"
+#include "platform/platform.h"
+#include "sdl/sdl.h"
+#include "store/store.h"
+#include "ui/ui.h"
+
+/* Each language's name written in itself, so nobody needs English to find
+ * theirs. */
+static const struct ui_language known_languages[] = {
+	{"en", "English"},
+	{"cy", "Cymraeg"},
+	{"pl", "Polski"},
+	{"ro", "Rom\xC3\xA2n\xC4\x83"},
+	{"pa", "\xE0\xA8\xAA\xE0\xA9\xB0\xE0\xA8\x9C\xE0\xA8\xBE\xE0\xA8\xAC\xE0\xA9\x80"},
+	{"ur", "\xD8\xA7\xD8\xB1\xD8\xAF\xD9\x88"},
+	{"ar", "\xD8\xA7\xD9\x84\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A\xD8\xA9"},
+};
+
+struct kiosk {
+	struct config cfg;
+	char assets[4096];
+	struct journey **journeys;
+	size_t njourneys;
+	struct ui_language languages[16];
+	struct ui_config ucfg;
+	struct store *store;      /* NULL for screenshots */
+	struct ui *ui;
+	struct sdl_view *view;
+	FILE *trace;
+};
+
+static struct cdate host_today(void *user)
+{
+	(void)user;
+	return platform_today();
+}
+
+/* Saves the session's record in the outbox, durably, before the citizen is
+ * told it was sent. Nothing personal goes to the log. */
+static enum hatch_err host_submit(void *user, struct session *s, const char *language,
+				  char *reference)
+{
+	struct kiosk *k = user;
+	struct hatch_error e = {""};
+	uint8_t rnd[16];
+	uint64_t seq, key;
+	char uuid[UUID_SIZE];
+	enum hatch_err rc = platform_random(rnd, sizeof rnd, &e);
+	if (rc != HATCH_OK)
+		goto fail;
+	if (k->store) {
+		rc = store_next_reference(k->store, &seq, &key, &e);
+		if (rc != HATCH_OK)
+			goto fail;
+	} else {
+		/* A screenshot saves nothing; its reference is made up. */
+		memcpy(&seq, rnd, sizeof seq);
+		memcpy(&key, rnd + 8, sizeof key);
+		seq %= REFERENCE_SPACE;
+	}
+	reference_make(seq, key, reference);
+	uuid_format(rnd, uuid);
+	struct session_meta meta = {uuid, reference, language, false, NULL, platform_now()};
+	char *record = NULL;
+	rc = session_record(s, &meta, &record);
+	if (rc != HATCH_OK) {
+		err_set(&e, rc, "the record could not be made");
+		goto fail;
+	}
+	if (k->store) {
+		const struct journey *j = session_journey(s);
+		struct store_submission sub = {uuid,	    reference, j->id,
+					       j->version,  session_destination(s),
+					       language,    "self-service",
+					       record,	    meta.created};
+		rc = store_outbox_add(k->store, &sub, &e);
+	}
+	mem_free_wiped(record);
+	if (rc == HATCH_OK)
+		return HATCH_OK;
+fail:
+	fprintf(stderr, "hatch: a submission could not be saved: %s\n", e.msg);
+	return rc;
+}
+
+static void kiosk_cleanup(struct kiosk *k)
+{
+	ui_destroy(k->ui);
+	sdl_view_destroy(k->view);
+	store_close(k->store);
+	app_free_journeys(k->journeys, k->njourneys);
+	if (k->trace && k->trace != stderr)
+		fclose(k->trace);
+}
+
+/* Configuration, journeys and the screens' settings. */
+static int kiosk_setup(struct kiosk *k, const char *config_path, const char *journeys_dir)
+{
+	struct hatch_error e = {""};
+	config_defaults(&k->cfg);
+	if (config_path) {
+		struct config_problems p;
+		enum hatch_err rc = config_load(config_path, &k->cfg, &p, &e);
+		for (size_t i = 0; i < p.n; i++)
+			fprintf(stderr, "%s:%d: %s\n", config_path, p.v[i].line, p.v[i].reason);
+		if (rc != HATCH_OK) {
+			if (rc != HATCH_ERR_INPUT)
+				fprintf(stderr, "%s: %s\n", config_path, e.msg);
+			return 1;
+		}
+	}
+	if (platform_assets_dir(k->assets, sizeof k->assets, &e) != HATCH_OK) {
+		fprintf(stderr, "hatch: %s\n", e.msg);
+		return 1;
+	}
+	if (!journeys_dir && *k->cfg.journeys)
+		journeys_dir = k->cfg.journeys;
+	struct cdate today = platform_today();
+	app_load_journeys(journeys_dir, &today, stderr, &k->journeys, &k->njourneys);
+	if (k->njourneys == 0) {
+		fprintf(stderr, "hatch: no journeys to offer\n");
+		return 1;
+	}
+	size_t nl = 0;
+	for (size_t i = 0; i < k->cfg.nlanguages && nl < 16; i++)
+		for (size_t j = 0; j < sizeof known_languages / sizeof *known_languages; j++)
+			if (!strcmp(k->cfg.languages[i], known_languages[j].code))
+				k->languages[nl++] = known_languages[j];
+	k->ucfg = (struct ui_config){
+		.council = k->cfg.council,
+		.brand = {k->cfg.brand.r, k->cfg.brand.g, k->cfg.brand.b, 255},
+		.tracking_url = *k->cfg.tracking_url ? k->cfg.tracking_url : NULL,
+		.idle_seconds = k->cfg.idle_seconds,
+		.warning_seconds = k->cfg.warning_seconds,
+		.dpi = k->cfg.dpi,
+		.languages = k->languages,
+		.nlanguages = nl,
+	};
+	struct ui_host host = {k, host_submit, host_today, NULL};
+	k->ui = ui_create(&k->ucfg, &host, (const struct journey *const *)k->journeys,
+			  k->njourneys);
+	if (!k->ui) {
+		fprintf(stderr, "hatch: out of memory\n");
+		return 1;
+	}
+	return 0;
+}
+
+static bool parse_size(const char *s, int *w, int *h)
+{
+	char *end;
+	long a = strtol(s, &end, 10);
+	if (*end != 'x' || a < 200 || a > 8000)
+		return false;
+	long b = strtol(end + 1, &end, 10);
+	if (*end || b < 200 || b > 8000)
+		return false;
+	*w = (int)a;
+	*h = (int)b;
+	return true;
+}
+
+static const char *role_name(enum ui_role r)
+{
+	static const char *const names[] = {"button", "link", "textbox", "radio", "checkbox",
+					    "key", "tile", "heading", "text", "alert",
+					    "image", "dialog"};
+	return (size_t)r < sizeof names / sizeof *names ? names[r] : "?";
+}
+
+/* For tests driving the kiosk from outside: where each widget is, written
+ * atomically after every frame to $HATCH_UI_DUMP. Labels are questions and
+ * button names, never answers. */
+static void dump_widgets(struct kiosk *k, const char *path, unsigned long frame)
+{
+	char tmp[4200];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+		return;
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	size_t n;
+	const struct ui_widget *w = ui_widgets(k->ui, &n);
+	const struct session *s = ui_session(k->ui);
+	static const char *const screens[] = {"welcome", "services", "step", "help"};
+	fprintf(f, "{\"frame\":%lu,\"screen\":\"%s\",\"step\":\"%s\",\"focus\":%d,\"widgets\":[",
+		frame, screens[ui_screen_get(k->ui)],
+		s && ui_screen_get(k->ui) == UI_SCREEN_STEP ? session_step(s)->id : "",
+		ui_focus(k->ui));
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s{\"role\":\"%s\",\"action\":%d,\"arg\":%d,\"x\":%d,\"y\":%d,\"w\":%d,\"h\":%d,\"visible\":%s,\"label\":\"",
+			i ? "," : "", role_name(w[i].role), (int)w[i].action, w[i].arg, w[i].rect.x,
+			w[i].rect.y, w[i].rect.w, w[i].rect.h, w[i].visible ? "true" : "false");
+		for (const char *p = ui_widget_label(k->ui, &w[i]); *p; p++) {
+			if (*p == '"' || *p == '\\')
+				fputc('\\', f);
+			if ((unsigned char)*p >= 0x20)
+				fputc(*p, f);
+		}
+		fputs("\"}", f);
+	}
+	fputs("]}\n", f);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
+static const char run_help[] =
+	"Usage: hatch run [--window WxH] [--config FILE] [--db FILE] [--journeys DIR]\n"
+	"\n"
+	"Starts the kiosk: fullscreen on the device (KMSDRM, no desktop needed), or\n"
+	"in a window of WxH pixels on a desktop. Finished submissions are saved in the\n"
+	"outbox (--db, default: the data directory) before the citizen is told they\n"
+	"were sent.\n"
+	"\n"
+	"  --window WxH     a window instead of fullscreen, e.g. 800x480\n"
+	"  --config FILE    the device configuration (see docs/configuration.md)\n"
+	"  --db FILE        the database (default $HATCH_DB or ~/.local/share/hatch/hatch.db)\n"
+	"  --journeys DIR   journeys to offer instead of the bundled ones\n";
+
+int cmd_run(int argc, char **argv)
+{
+	const char *config = NULL, *db = NULL, *dir = NULL;
+	int w = 0, h = 0;
+	bool windowed = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (app_is_help(a)) {
+			fputs(run_help, stdout);
+			return 0;
+		}
+		bool takes = !strcmp(a, "--window") || !strcmp(a, "--config") ||
+			     !strcmp(a, "--db") || !strcmp(a, "--journeys");
+		if (!takes)
+			return app_usage_error("run: unknown option '%s'", a);
+		if (i + 1 == argc)
+			return app_usage_error("run: %s needs a value", a);
+		const char *v = argv[++i];
+		if (!strcmp(a, "--window")) {
+			if (!parse_size(v, &w, &h))
+				return app_usage_error("run: --window takes WIDTHxHEIGHT, like 800x480");
+			windowed = true;
+		} else if (!strcmp(a, "--config")) {
+			config = v;
+		} else if (!strcmp(a, "--db")) {
+			db = v;
+		} else {
+			dir = v;
+		}
+	}
+	struct kiosk k;
+	memset(&k, 0, sizeof k);
+	int status = kiosk_setup(&k, config, dir);
+	if (status)
+		goto out;
+	struct hatch_error e = {""};
+	char path[4096];
+	if (!db && *k.cfg.database)
+		db = k.cfg.database;
+	if (!db) {
+		if (store_default_path(path, sizeof path, &e) != HATCH_OK) {
+			fprintf(stderr, "hatch: %s\n", e.msg);
+			status = 1;
+			goto out;
+		}
+		db = path;
+	}
+	if (store_open(db, &k.store, &e) != HATCH_OK) {
+		fprintf(stderr, "hatch: %s\n", e.msg);
+		status = 1;
+		goto out;
+	}
+	struct sdl_options o = {k.assets, false, !windowed, w, h, k.cfg.council};
+	if (sdl_view_create(&o, &k.view, &e) != HATCH_OK) {
+		fprintf(stderr, "hatch: %s\n", e.msg);
+		status = 1;
+		goto out;
+	}
+	const char *dump = getenv("HATCH_UI_DUMP");
+	/* HATCH_TRACE=1: a line for each frame on stderr (benchmarks). */
+	bool trace = getenv("HATCH_TRACE") && *getenv("HATCH_TRACE") == '1';
+	bool dirty = true;
+	unsigned long frame = 0;
+	uint64_t input_at = 0;
+	for (;;) {
+		if (dirty) {
+			struct timespec t0, t1, t2;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			int vw, vh;
+			sdl_view_size(k.view, &vw, &vh);
+			if (ui_layout(k.ui, vw, vh, sdl_view_metrics(k.view), sdl_view_ticks()) !=
+			    HATCH_OK) {
+				fprintf(stderr, "hatch: out of memory laying out the screen\n");
+				status = 1;
+				break;
+			}
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if (sdl_view_render(k.view, ui_draw(k.ui), &e) != HATCH_OK)
+				fprintf(stderr, "hatch: %s\n", e.msg);
+			clock_gettime(CLOCK_MONOTONIC, &t2);
+			frame++;
+			if (dump)
+				dump_widgets(&k, dump, frame);
+			if (trace) {
+				long lay = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+				long ren = (t2.tv_sec - t1.tv_sec) * 1000000L + (t2.tv_nsec - t1.tv_nsec) / 1000;
+				fprintf(stderr, "hatch-frame %lu layout_us=%ld render_us=%ld input_to_frame_us=%lld\n",
+					frame, lay, ren,
+					input_at ? (long long)(sdl_view_ticks() - input_at) * 1000 : -1LL);
+				fflush(stderr);
+			}
+			input_at = 0;
+			dirty = false;
+		}
+		struct ui_input in;
+		long timeout = ui_next_timer(k.ui, sdl_view_ticks());
+		enum sdl_event ev = sdl_view_wait(k.view, timeout, &in);
+		if (ev == SDL_VIEW_QUIT)
+			break;
+		if (ev == SDL_VIEW_REDRAW) {
+			dirty = true;
+		} else if (ev == SDL_VIEW_INPUT) {
+			if (ui_handle(k.ui, &in)) {
+				dirty = true;
+				if (!input_at)
+					input_at = in.ms;
+			}
+		} else if (ev == SDL_VIEW_TIMEOUT) {
+			struct ui_input tick = {.kind = UI_IN_TICK, .ms = sdl_view_ticks()};
+			dirty |= ui_handle(k.ui, &tick);
+		}
+	}
+out:
+	kiosk_cleanup(&k);
+	return status;
+}
+
+static const char screenshot_help[] =
+	"Usage: hatch screenshot --out FILE.png [--screen NAME | --journey ID --step ID\n"
+	"                        [--answers FILE.json]] [--size WxH] [--lang CODE]\n"
+	"                        [--config FILE]\n"
+	"\n"
+	"Renders one screen of the kiosk to a PNG without a display.\n"
+	"\n"
+	"  --screen NAME      welcome (default), services, help or timeout\n"
+	"  --journey ID       a bundled journey, with --step ID: one of its pages\n"
+	"  --answers FILE     a JSON object of step id -> answer as typed (a string, or\n"
+	"                     a list of strings for dates, addresses and multiple\n"
+	"                     choices) that lead to the step\n"
+	"  --size WxH         default 800x480\n"
+	"  --lang CODE        the language chosen on Welcome\n";
+
+int cmd_screenshot(int argc, char **argv)
+{
+	const char *out = NULL, *screen = "welcome", *journey = NULL, *step = NULL,
+		   *answers = NULL, *lang = NULL, *config = NULL;
+	int w = 800, h = 480;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (app_is_help(a)) {
+			fputs(screenshot_help, stdout);
+			return 0;
+		}
+		const char **slot = !strcmp(a, "--out")	      ? &out
+				    : !strcmp(a, "--screen")  ? &screen
+				    : !strcmp(a, "--journey") ? &journey
+				    : !strcmp(a, "--step")    ? &step
+				    : !strcmp(a, "--answers") ? &answers
+				    : !strcmp(a, "--lang")    ? &lang
+				    : !strcmp(a, "--config")  ? &config
+							      : NULL;
+		if (!slot && strcmp(a, "--size"))
+			return app_usage_error("screenshot: unknown option '%s'", a);
+		if (i + 1 == argc)
+			return app_usage_error("screenshot: %s needs a value", a);
+		if (!slot) {
+			if (!parse_size(argv[++i], &w, &h))
+				return app_usage_error("screenshot: --size takes WIDTHxHEIGHT, like 800x480");
+		} else {
+			*slot = argv[++i];
+		}
+	}
+	if (!out)
+		return app_usage_error("screenshot: name the PNG with --out FILE");
+	if (!journey != !step)
+		return app_usage_error("screenshot: --journey and --step go together");
+	struct kiosk k;
+	memset(&k, 0, sizeof k);
+	struct hatch_error e = {""};
+	int status = kiosk_setup(&k, config, NULL);
+	if (status)
+		goto out;
+	struct sdl_options o = {k.assets, true, false, w, h, NULL};
+	if (sdl_view_create(&o, &k.view, &e) != HATCH_OK) {
+		fprintf(stderr, "hatch: %s\n", e.msg);
+		status = 1;
+		goto out;
+	}
+	if (lang) {
+		size_t i = 0;
+		while (i < k.ucfg.nlanguages && strcmp(k.ucfg.languages[i].code, lang))
+			i++;
+		if (i == k.ucfg.nlanguages) {
+			fprintf(stderr, "hatch: screenshot: the language \"%s\" is not offered\n", lang);
+			status = 2;
+			goto out;
+		}
+		/* Choose it as a citizen would, on Welcome. */
+		ui_select_language(k.ui, lang);
+	}
+	uint64_t now = 1000000;
+	if (journey) {
+		char *text = NULL;
+		if (answers) {
+			size_t len;
+			if (platform_read_file(answers, 1024 * 1024, &text, &len, &e) != HATCH_OK) {
+				fprintf(stderr, "%s: %s\n", answers, e.msg);
+				status = 1;
+				goto out;
+			}
+		}
+		enum hatch_err rc = ui_show_step(k.ui, journey, step, text, &e);
+		mem_free_wiped(text);
+		if (rc != HATCH_OK) {
+			fprintf(stderr, "hatch: screenshot: %s\n", e.msg);
+			status = 1;
+			goto out;
+		}
+	} else if (!strcmp(screen, "services")) {
+		ui_show_screen(k.ui, UI_SCREEN_SERVICES);
+	} else if (!strcmp(screen, "help")) {
+		ui_show_screen(k.ui, UI_SCREEN_HELP);
+	} else if (!strcmp(screen, "timeout")) {
+		ui_show_screen(k.ui, UI_SCREEN_SERVICES);
+		ui_show_timeout(k.ui, now - 7000);
+	} else if (strcmp(screen, "welcome")) {
+		status = app_usage_error("screenshot: unknown screen '%s'", screen);
+		goto out;
+	}
+	if (ui_layout(k.ui, w, h, sdl_view_metrics(k.view), now) != HATCH_OK ||
+	    sdl_view_render(k.view, ui_draw(k.ui), &e) != HATCH_OK ||
+	    sdl_view_save_png(k.view, out, &e) != HATCH_OK) {
+		fprintf(stderr, "hatch: screenshot: %s\n", *e.msg ? e.msg : "out of memory");
+		status = 1;
+	}
+out:
+	kiosk_cleanup(&k);
+	return status;
+}

@@ -1,0 +1,584 @@
+/* SDL2 window, events, text and drawing for the kiosk. The only file that
+ * includes SDL. Text is measured and drawn with SDL2_ttf, whose HarfBuzz
+ * shaping joins and orders Gurmukhi and Arabic script; fonts for those
+ * scripts are found with fontconfig. */
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+#include <fontconfig/fontconfig.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "sdl/sdl.h"
+
+#define MAX_SIZES 24
+#define TEXT_CACHE 1024
+#define WIDTH_CACHE 8192
+#define ICON_CACHE 64
+#define CLIP_DEPTH 8
+
+enum face { FACE_LATIN, FACE_GURMUKHI, FACE_ARABIC, FACE_COUNT };
+
+struct font_size {
+	int px;
+	TTF_Font *f[UI_FONT_COUNT][FACE_COUNT];
+};
+
+struct text_entry {
+	uint64_t hash;
+	SDL_Texture *tex;
+	int w, h;
+	uint64_t used;
+};
+
+struct width_entry {
+	uint64_t hash;
+	int w;
+};
+
+struct icon_entry {
+	char name[32];
+	int w, h;
+	SDL_Texture *tex;
+	uint64_t used;
+};
+
+struct sdl_view {
+	SDL_Window *win;
+	SDL_Surface *surface;     /* headless */
+	SDL_Renderer *r;
+	int w, h;
+	char font_path[UI_FONT_COUNT][FACE_COUNT][1024];
+	struct font_size sizes[MAX_SIZES];
+	size_t nsizes;
+	struct text_entry text[TEXT_CACHE];
+	struct width_entry widths[WIDTH_CACHE];
+	struct icon_entry icons[ICON_CACHE];
+	uint64_t clock;
+	char assets[1024];
+	struct ui_metrics metrics;
+	SDL_Rect clips[CLIP_DEPTH];
+	int nclips;
+};
+
+static uint64_t fnv(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* The script a run is in, from its first letter outside Latin. */
+static enum face face_of(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (p[i] == 0xE0 && (p[i + 1] == 0xA8 || p[i + 1] == 0xA9))
+			return FACE_GURMUKHI; /* U+0A00..U+0A7F */
+		if (p[i] >= 0xD8 && p[i] <= 0xDB)
+			return FACE_ARABIC; /* U+0600..U+06FF */
+	}
+	return FACE_LATIN;
+}
+
+static bool find_font(const char *family, bool bold, char *out, size_t size)
+{
+	FcPattern *pat = FcPatternBuild(NULL, FC_FAMILY, FcTypeString, family, FC_WEIGHT,
+					FcTypeInteger, bold ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR,
+					(char *)NULL);
+	if (!pat)
+		return false;
+	FcConfigSubstitute(NULL, pat, FcMatchPattern);
+	FcDefaultSubstitute(pat);
+	FcResult res;
+	FcPattern *m = FcFontMatch(NULL, pat, &res);
+	FcPatternDestroy(pat);
+	bool ok = false;
+	FcChar8 *file = NULL, *fam = NULL;
+	if (m && FcPatternGetString(m, FC_FILE, 0, &file) == FcResultMatch &&
+	    FcPatternGetString(m, FC_FAMILY, 0, &fam) == FcResultMatch &&
+	    strcmp((const char *)fam, family) == 0) {
+		snprintf(out, size, "%s", (const char *)file);
+		ok = true;
+	}
+	if (m)
+		FcPatternDestroy(m);
+	return ok;
+}
+
+static TTF_Font *font(struct sdl_view *v, enum ui_font style, int px, enum face face)
+{
+	struct font_size *fs = NULL;
+	for (size_t i = 0; i < v->nsizes && !fs; i++)
+		if (v->sizes[i].px == px)
+			fs = &v->sizes[i];
+	if (!fs) {
+		if (v->nsizes == MAX_SIZES) {
+			/* Sizes change only with the display and text scale. */
+			for (size_t i = 0; i < v->nsizes; i++)
+				for (int s = 0; s < UI_FONT_COUNT; s++)
+					for (int f = 0; f < FACE_COUNT; f++)
+						if (v->sizes[i].f[s][f])
+							TTF_CloseFont(v->sizes[i].f[s][f]);
+			memset(v->sizes, 0, sizeof v->sizes);
+			v->nsizes = 0;
+		}
+		fs = &v->sizes[v->nsizes++];
+		memset(fs, 0, sizeof *fs);
+		fs->px = px;
+	}
+	if (!*v->font_path[style][face])
+		face = FACE_LATIN;
+	if (!fs->f[style][face]) {
+		TTF_Font *f = TTF_OpenFont(v->font_path[style][face], px);
+		if (!f && face != FACE_LATIN)
+			return font(v, style, px, FACE_LATIN);
+		if (!f)
+			return NULL;
+		TTF_SetFontHinting(f, TTF_HINTING_LIGHT);
+		if (face == FACE_ARABIC) {
+			TTF_SetFontScriptName(f, "Arab");
+			TTF_SetFontDirection(f, TTF_DIRECTION_RTL);
+		} else if (face == FACE_GURMUKHI) {
+			TTF_SetFontScriptName(f, "Guru");
+		}
+		fs->f[style][face] = f;
+	}
+	return fs->f[style][face];
+}
+
+/* Font sizes are in pixels: SDL2_ttf's point sizes are at 72 dpi, where a
+ * point is a pixel. */
+static int text_width(void *user, enum ui_font style, int px, const char *s, size_t n)
+{
+	struct sdl_view *v = user;
+	uint64_t h = fnv(s, n, fnv(&px, sizeof px, fnv(&style, sizeof style, 0xcbf29ce484222325ull)));
+	struct width_entry *e = &v->widths[h % WIDTH_CACHE];
+	if (e->hash == h && h)
+		return e->w;
+	char buf[4096];
+	const char *str = s;
+	char *heap = NULL;
+	if (n < sizeof buf) {
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		str = buf;
+	} else {
+		heap = mem_strndup(s, n);
+		if (!heap)
+			return (int)n * px;
+		str = heap;
+	}
+	int w = 0, hh = 0;
+	TTF_Font *f = font(v, style, px, face_of(s, n));
+	if (!f || TTF_SizeUTF8(f, str, &w, &hh) != 0)
+		w = (int)n * px / 2;
+	mem_free(heap);
+	e->hash = h;
+	e->w = w;
+	return w;
+}
+
+static int line_height(void *user, enum ui_font style, int px)
+{
+	struct sdl_view *v = user;
+	TTF_Font *f = font(v, style, px, FACE_LATIN);
+	return f ? TTF_FontLineSkip(f) : px * 4 / 3;
+}
+
+static enum hatch_err load_fonts(struct sdl_view *v, struct hatch_error *e)
+{
+	static const char *const files[UI_FONT_COUNT] = {"NotoSans-Regular.ttf",
+							 "NotoSans-Bold.ttf"};
+	for (int s = 0; s < UI_FONT_COUNT; s++) {
+		if (snprintf(v->font_path[s][FACE_LATIN], sizeof v->font_path[s][FACE_LATIN],
+			     "%s/fonts/%s", v->assets, files[s]) >=
+		    (int)sizeof v->font_path[s][FACE_LATIN])
+			return err_set(e, HATCH_ERR_LIMIT, "the assets path is too long");
+		TTF_Font *f = TTF_OpenFont(v->font_path[s][FACE_LATIN], 20);
+		if (!f)
+			return err_set(e, HATCH_ERR_NOTFOUND, "cannot open the font %s: %s",
+				       v->font_path[s][FACE_LATIN], TTF_GetError());
+		TTF_CloseFont(f);
+	}
+	/* Other scripts from the system's Noto families, where installed. */
+	if (FcInit()) {
+		for (int s = 0; s < UI_FONT_COUNT; s++) {
+			find_font("Noto Sans Gurmukhi", s == UI_FONT_BOLD, v->font_path[s][FACE_GURMUKHI],
+				  sizeof v->font_path[s][FACE_GURMUKHI]);
+			find_font("Noto Naskh Arabic", s == UI_FONT_BOLD, v->font_path[s][FACE_ARABIC],
+				  sizeof v->font_path[s][FACE_ARABIC]);
+		}
+	}
+	return HATCH_OK;
+}
+
+enum hatch_err sdl_view_create(const struct sdl_options *o, struct sdl_view **out,
+			       struct hatch_error *e)
+{
+	*out = NULL;
+	struct sdl_view *v = mem_calloc(1, sizeof *v);
+	if (!v)
+		return err_set(e, HATCH_ERR_NOMEM, "out of memory");
+	snprintf(v->assets, sizeof v->assets, "%s", o->assets);
+	Uint32 flags = o->headless ? 0 : SDL_INIT_VIDEO | SDL_INIT_EVENTS | SDL_INIT_TIMER;
+	if (SDL_Init(flags) != 0 || TTF_Init() != 0) {
+		err_set(e, HATCH_ERR_IO, "cannot start SDL: %s", SDL_GetError());
+		mem_free(v);
+		return HATCH_ERR_IO;
+	}
+	IMG_Init(IMG_INIT_PNG);
+	enum hatch_err rc = load_fonts(v, e);
+	if (rc != HATCH_OK)
+		goto fail;
+	if (o->headless) {
+		v->w = o->width > 0 ? o->width : 800;
+		v->h = o->height > 0 ? o->height : 480;
+		v->surface = SDL_CreateRGBSurfaceWithFormat(0, v->w, v->h, 32,
+							    SDL_PIXELFORMAT_XRGB8888);
+		v->r = v->surface ? SDL_CreateSoftwareRenderer(v->surface) : NULL;
+	} else {
+		SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
+		Uint32 wf = SDL_WINDOW_SHOWN | SDL_WINDOW_ALLOW_HIGHDPI;
+		int w = o->width > 0 ? o->width : 800, h = o->height > 0 ? o->height : 480;
+		if (o->fullscreen)
+			wf |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+		v->win = SDL_CreateWindow(o->title ? o->title : "Hatch", SDL_WINDOWPOS_CENTERED,
+					  SDL_WINDOWPOS_CENTERED, w, h, wf);
+		v->r = v->win ? SDL_CreateRenderer(v->win, -1, SDL_RENDERER_PRESENTVSYNC) : NULL;
+		if (v->win && !v->r)
+			v->r = SDL_CreateRenderer(v->win, -1, 0);
+		if (v->r)
+			SDL_GetRendererOutputSize(v->r, &v->w, &v->h);
+		if (o->fullscreen)
+			SDL_ShowCursor(SDL_DISABLE);
+		SDL_StartTextInput();
+	}
+	if (!v->r) {
+		rc = err_set(e, HATCH_ERR_IO, "cannot open the display: %s", SDL_GetError());
+		goto fail;
+	}
+	SDL_SetRenderDrawBlendMode(v->r, SDL_BLENDMODE_BLEND);
+	v->metrics = (struct ui_metrics){v, text_width, line_height};
+	*out = v;
+	return HATCH_OK;
+fail:
+	sdl_view_destroy(v);
+	return rc;
+}
+
+void sdl_view_destroy(struct sdl_view *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < TEXT_CACHE; i++)
+		if (v->text[i].tex)
+			SDL_DestroyTexture(v->text[i].tex);
+	for (size_t i = 0; i < ICON_CACHE; i++)
+		if (v->icons[i].tex)
+			SDL_DestroyTexture(v->icons[i].tex);
+	for (size_t i = 0; i < v->nsizes; i++)
+		for (int s = 0; s < UI_FONT_COUNT; s++)
+			for (int f = 0; f < FACE_COUNT; f++)
+				if (v->sizes[i].f[s][f])
+					TTF_CloseFont(v->sizes[i].f[s][f]);
+	if (v->r)
+		SDL_DestroyRenderer(v->r);
+	if (v->surface)
+		SDL_FreeSurface(v->surface);
+	if (v->win)
+		SDL_DestroyWindow(v->win);
+	IMG_Quit();
+	TTF_Quit();
+	SDL_Quit();
+	mem_free(v);
+}
+
+const struct ui_metrics *sdl_view_metrics(struct sdl_view *v)
+{
+	return &v->metrics;
+}
+
+void sdl_view_size(const struct sdl_view *v, int *w, int *h)
+{
+	*w = v->w;
+	*h = v->h;
+}
+
+static void set_color(struct sdl_view *v, struct ui_color c)
+{
+	SDL_SetRenderDrawColor(v->r, c.r, c.g, c.b, c.a);
+}
+
+static void fill(struct sdl_view *v, int x, int y, int w, int h)
+{
+	SDL_Rect r = {x, y, w, h};
+	SDL_RenderFillRect(v->r, &r);
+}
+
+/* A text run's texture, from the cache or rendered now. */
+static struct text_entry *text_tex(struct sdl_view *v, const struct ui_cmd *c, const char *s)
+{
+	uint64_t h = fnv(s, c->len, 0xcbf29ce484222325ull);
+	h = fnv(&c->px, sizeof c->px, h);
+	h = fnv(&c->font, sizeof c->font, h);
+	h = fnv(&c->color, sizeof c->color, h);
+	if (!h)
+		h = 1;
+	struct text_entry *e = &v->text[h % TEXT_CACHE];
+	if (e->hash == h && e->tex) {
+		e->used = ++v->clock;
+		return e;
+	}
+	TTF_Font *f = font(v, c->font, c->px, face_of(s, c->len));
+	if (!f)
+		return NULL;
+	SDL_Color col = {c->color.r, c->color.g, c->color.b, c->color.a};
+	SDL_Surface *surf = TTF_RenderUTF8_Blended(f, s, col);
+	if (!surf)
+		return NULL;
+	SDL_Texture *t = SDL_CreateTextureFromSurface(v->r, surf);
+	int w = surf->w, hh = surf->h;
+	SDL_FreeSurface(surf);
+	if (!t)
+		return NULL;
+	if (e->tex)
+		SDL_DestroyTexture(e->tex);
+	*e = (struct text_entry){h, t, w, hh, ++v->clock};
+	return e;
+}
+
+static SDL_Texture *icon_tex(struct sdl_view *v, const char *name, int w, int h)
+{
+	struct icon_entry *slot = &v->icons[0];
+	for (size_t i = 0; i < ICON_CACHE; i++) {
+		struct icon_entry *e = &v->icons[i];
+		if (e->tex && e->w == w && e->h == h && !strcmp(e->name, name)) {
+			e->used = ++v->clock;
+			return e->tex;
+		}
+		if (!e->tex || e->used < slot->used)
+			slot = e;
+	}
+	char path[1200];
+	if (snprintf(path, sizeof path, "%s/icons/%s.svg", v->assets, name) >= (int)sizeof path)
+		return NULL;
+	SDL_RWops *rw = SDL_RWFromFile(path, "rb");
+	if (!rw)
+		return NULL;
+	SDL_Surface *s = IMG_LoadSizedSVG_RW(rw, w, h);
+	SDL_RWclose(rw);
+	if (!s)
+		return NULL;
+	SDL_Texture *t = SDL_CreateTextureFromSurface(v->r, s);
+	SDL_FreeSurface(s);
+	if (!t)
+		return NULL;
+	if (slot->tex)
+		SDL_DestroyTexture(slot->tex);
+	snprintf(slot->name, sizeof slot->name, "%s", name);
+	slot->w = w;
+	slot->h = h;
+	slot->tex = t;
+	slot->used = ++v->clock;
+	return t;
+}
+
+static void apply_clip(struct sdl_view *v)
+{
+	if (!v->nclips) {
+		SDL_RenderSetClipRect(v->r, NULL);
+		return;
+	}
+	SDL_Rect r = v->clips[0];
+	for (int i = 1; i < v->nclips; i++) {
+		SDL_Rect out;
+		if (!SDL_IntersectRect(&r, &v->clips[i], &out))
+			out = (SDL_Rect){0, 0, 0, 0};
+		r = out;
+	}
+	if (r.w <= 0 || r.h <= 0)
+		r = (SDL_Rect){-1, -1, 1, 1};
+	SDL_RenderSetClipRect(v->r, &r);
+}
+
+enum hatch_err sdl_view_render(struct sdl_view *v, const struct ui_draw_list *d,
+			       struct hatch_error *e)
+{
+	v->nclips = 0;
+	SDL_RenderSetClipRect(v->r, NULL);
+	SDL_SetRenderDrawColor(v->r, 255, 255, 255, 255);
+	SDL_RenderClear(v->r);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ui_cmd *c = &d->cmds[i];
+		switch (c->kind) {
+		case UI_CMD_RECT:
+			set_color(v, c->color);
+			fill(v, c->r.x, c->r.y, c->r.w, c->r.h);
+			break;
+		case UI_CMD_BORDER: {
+			int t = c->thickness;
+			set_color(v, c->color);
+			fill(v, c->r.x, c->r.y, c->r.w, t);
+			fill(v, c->r.x, c->r.y + c->r.h - t, c->r.w, t);
+			fill(v, c->r.x, c->r.y + t, t, c->r.h - 2 * t);
+			fill(v, c->r.x + c->r.w - t, c->r.y + t, t, c->r.h - 2 * t);
+			break;
+		}
+		case UI_CMD_TEXT: {
+			struct text_entry *t = text_tex(v, c, ui_cmd_data(d, c));
+			if (t) {
+				SDL_Rect dst = {c->r.x, c->r.y, t->w, t->h};
+				SDL_RenderCopy(v->r, t->tex, NULL, &dst);
+			}
+			break;
+		}
+		case UI_CMD_QR: {
+			const unsigned char *m = (const unsigned char *)ui_cmd_data(d, c);
+			int mod = c->thickness, n = (int)c->qr_width;
+			set_color(v, c->color);
+			for (int y = 0; y < n; y++)
+				for (int x = 0; x < n; x++)
+					if (m[y * n + x])
+						fill(v, c->r.x + x * mod, c->r.y + y * mod, mod, mod);
+			break;
+		}
+		case UI_CMD_ICON: {
+			SDL_Texture *t = icon_tex(v, ui_cmd_data(d, c), c->r.w, c->r.h);
+			if (t) {
+				SDL_Rect dst = {c->r.x, c->r.y, c->r.w, c->r.h};
+				SDL_RenderCopy(v->r, t, NULL, &dst);
+			}
+			break;
+		}
+		case UI_CMD_CLIP:
+			if (v->nclips < CLIP_DEPTH)
+				v->clips[v->nclips] = (SDL_Rect){c->r.x, c->r.y, c->r.w, c->r.h};
+			v->nclips++;
+			apply_clip(v);
+			break;
+		case UI_CMD_UNCLIP:
+			if (v->nclips > 0)
+				v->nclips--;
+			apply_clip(v);
+			break;
+		}
+	}
+	SDL_RenderSetClipRect(v->r, NULL);
+	SDL_RenderPresent(v->r);
+	(void)e;
+	return HATCH_OK;
+}
+
+enum hatch_err sdl_view_save_png(struct sdl_view *v, const char *path, struct hatch_error *e)
+{
+	SDL_Surface *s = v->surface;
+	SDL_Surface *tmp = NULL;
+	if (!s) {
+		tmp = SDL_CreateRGBSurfaceWithFormat(0, v->w, v->h, 32, SDL_PIXELFORMAT_XRGB8888);
+		if (!tmp || SDL_RenderReadPixels(v->r, NULL, SDL_PIXELFORMAT_XRGB8888, tmp->pixels,
+						 tmp->pitch) != 0) {
+			SDL_FreeSurface(tmp);
+			return err_set(e, HATCH_ERR_IO, "cannot read the screen: %s", SDL_GetError());
+		}
+		s = tmp;
+	}
+	int rc = IMG_SavePNG(s, path);
+	SDL_FreeSurface(tmp);
+	if (rc != 0)
+		return err_set(e, HATCH_ERR_IO, "cannot write %s: %s", path, IMG_GetError());
+	return HATCH_OK;
+}
+
+uint64_t sdl_view_ticks(void)
+{
+	return SDL_GetTicks64();
+}
+
+static enum ui_key map_key(const SDL_KeyboardEvent *k, bool *shift)
+{
+	*shift = (k->keysym.mod & KMOD_SHIFT) != 0;
+	bool ctrl = (k->keysym.mod & KMOD_CTRL) != 0;
+	switch (k->keysym.sym) {
+	case SDLK_TAB: return UI_KEY_TAB;
+	case SDLK_UP: return UI_KEY_UP;
+	case SDLK_DOWN: return UI_KEY_DOWN;
+	case SDLK_LEFT: return UI_KEY_LEFT;
+	case SDLK_RIGHT: return UI_KEY_RIGHT;
+	case SDLK_HOME: return UI_KEY_HOME;
+	case SDLK_END: return UI_KEY_END;
+	case SDLK_PAGEUP: return UI_KEY_PAGE_UP;
+	case SDLK_PAGEDOWN: return UI_KEY_PAGE_DOWN;
+	case SDLK_RETURN:
+	case SDLK_KP_ENTER:
+	case SDLK_RETURN2: return UI_KEY_ENTER;
+	case SDLK_ESCAPE:
+	case SDLK_AC_BACK: return UI_KEY_ESCAPE;
+	case SDLK_BACKSPACE: return UI_KEY_BACKSPACE;
+	case SDLK_DELETE: return UI_KEY_DELETE;
+	case SDLK_a: return ctrl ? UI_KEY_SELECT_ALL : UI_KEY_NONE;
+	default: return UI_KEY_NONE;
+	}
+}
+
+enum sdl_event sdl_view_wait(struct sdl_view *v, long timeout_ms, struct ui_input *in)
+{
+	SDL_Event ev;
+	int got = timeout_ms < 0 ? SDL_WaitEvent(&ev)
+				 : SDL_WaitEventTimeout(&ev, timeout_ms > 0x7fffffff ? 0x7fffffff
+										     : (int)timeout_ms);
+	memset(in, 0, sizeof *in);
+	in->ms = SDL_GetTicks64();
+	if (!got)
+		return SDL_VIEW_TIMEOUT;
+	switch (ev.type) {
+	case SDL_QUIT: return SDL_VIEW_QUIT;
+	case SDL_WINDOWEVENT:
+		if (ev.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
+			SDL_GetRendererOutputSize(v->r, &v->w, &v->h);
+			return SDL_VIEW_REDRAW;
+		}
+		if (ev.window.event == SDL_WINDOWEVENT_EXPOSED)
+			return SDL_VIEW_REDRAW;
+		return SDL_VIEW_IGNORED;
+	case SDL_MOUSEBUTTONDOWN:
+	case SDL_MOUSEBUTTONUP:
+		/* Touches arrive as finger events; their mouse echoes are dropped
+		 * so nothing is pressed twice. */
+		if (ev.button.which == SDL_TOUCH_MOUSEID || ev.button.button != SDL_BUTTON_LEFT)
+			return SDL_VIEW_IGNORED;
+		in->kind = ev.type == SDL_MOUSEBUTTONDOWN ? UI_IN_DOWN : UI_IN_UP;
+		in->x = ev.button.x;
+		in->y = ev.button.y;
+		return SDL_VIEW_INPUT;
+	case SDL_MOUSEMOTION:
+		if (ev.motion.which == SDL_TOUCH_MOUSEID || !(ev.motion.state & SDL_BUTTON_LMASK))
+			return SDL_VIEW_IGNORED;
+		in->kind = UI_IN_MOVE;
+		in->x = ev.motion.x;
+		in->y = ev.motion.y;
+		return SDL_VIEW_INPUT;
+	case SDL_FINGERDOWN:
+	case SDL_FINGERUP:
+	case SDL_FINGERMOTION:
+		in->kind = ev.type == SDL_FINGERDOWN ? UI_IN_DOWN
+			   : ev.type == SDL_FINGERUP ? UI_IN_UP
+						     : UI_IN_MOVE;
+		in->x = (int)(ev.tfinger.x * (float)v->w);
+		in->y = (int)(ev.tfinger.y * (float)v->h);
+		return SDL_VIEW_INPUT;
+	case SDL_KEYDOWN:
+		in->kind = UI_IN_KEY;
+		in->key = map_key(&ev.key, &in->shift);
+		return in->key == UI_KEY_NONE ? SDL_VIEW_IGNORED : SDL_VIEW_INPUT;
+	case SDL_TEXTINPUT:
+		in->kind = UI_IN_TEXT;
+		snprintf(in->text, sizeof in->text, "%s", ev.text.text);
+		return SDL_VIEW_INPUT;
+	default: return SDL_VIEW_IGNORED;
+	}
+}

@@ -1,0 +1,998 @@
+/* Laying out the kiosk's screens: header, a scrolling body, a footer with
+ * Back and the page's main button, and the on-screen keyboard, as widgets
+ * and a draw list. GOV.UK patterns and colours. Knows no SDL. */
+#include <qrencode.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "base/msg.h"
+#include "base/utf8.h"
+#include "ui/ui_int.h"
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+static int S(const struct ui *ui, int v)
+{
+	return (v * ui->cfg.dpi + 48) / 96;
+}
+
+static void compute_style(struct ui *ui)
+{
+	struct ui_style *st = &ui->st;
+	bool narrow = ui->width < 1000;
+	st->unit = MAX(1, S(ui, 1));
+	st->target = ui_min_target(ui->cfg.dpi);
+	st->pad = S(ui, narrow ? 16 : 24);
+	st->body_px = S(ui, narrow ? 22 : 26);
+	st->caption_px = S(ui, narrow ? 19 : 22);
+	st->button_px = S(ui, narrow ? 22 : 26);
+	st->heading_px = S(ui, narrow ? 30 : 44);
+	st->title_px = S(ui, narrow ? 22 : 28);
+	st->header_h = MAX(st->target, ui_line_height(ui, UI_FONT_BOLD, st->title_px)) +
+		       st->pad / 2 * 2;
+	st->footer_h = st->target + st->pad;
+}
+
+/* ---- building blocks ---- */
+
+struct col {
+	int x, w;   /* the content column */
+	int y;      /* the next free line, in body coordinates */
+};
+
+static int text_h(struct ui *ui, const struct col *c, enum ui_font f, int px,
+		  const char *s, int w)
+{
+	(void)c;
+	return ui_paragraph(ui, 0, 0, w, f, px, UI_BLACK, s, false, -1);
+}
+
+static void para(struct ui *ui, struct col *c, enum ui_font f, int px, struct ui_color col,
+		 const char *s, int gap_after)
+{
+	if (!s || !*s)
+		return;
+	c->y += ui_paragraph(ui, c->x, c->y, c->w, f, px, col, s, true, -1);
+	c->y += gap_after;
+}
+
+/* A button: filled, with its label centred (wrapped when narrow). */
+static int button(struct ui *ui, struct ui_rect r, const char *label, enum ui_action a,
+		  int arg, bool primary)
+{
+	const struct ui_style *st = &ui->st;
+	int inner = r.w - st->pad;
+	int th = ui_paragraph(ui, 0, 0, inner, UI_FONT_BOLD, st->button_px, UI_BLACK, label,
+			      false, -1);
+	if (r.h < th + st->pad / 2)
+		r.h = th + st->pad / 2;
+	int wi = ui_add_widget(ui, UI_ROLE_BUTTON, a, arg, r, label, true);
+	struct ui_color bg = primary ? UI_GREEN : UI_LIGHT_GREY;
+	struct ui_color fg = primary ? UI_WHITE : UI_BLACK;
+	ui_rect_cmd(ui, r, bg, wi);
+	/* GOV.UK's shadow under a button. */
+	ui_rect_cmd(ui, (struct ui_rect){r.x, r.y + r.h - 2 * st->unit, r.w, 2 * st->unit},
+		    primary ? UI_DARK_GREEN : UI_GREY, wi);
+	if (!primary)
+		ui_border_cmd(ui, r, UI_GREY, st->unit, wi);
+	/* Centre each wrapped line. */
+	int lh = ui_line_height(ui, UI_FONT_BOLD, st->button_px);
+	int y = r.y + (r.h - th) / 2;
+	const char *p = label;
+	size_t start = ui->draw.n;
+	ui_paragraph(ui, r.x + st->pad / 2, y, inner, UI_FONT_BOLD, st->button_px, fg, p, true,
+		     wi);
+	for (size_t i = start; i < ui->draw.n; i++) {
+		struct ui_cmd *cmd = &ui->draw.cmds[i];
+		cmd->r.x = r.x + (r.w - cmd->r.w) / 2;
+	}
+	(void)lh;
+	return r.h;
+}
+
+static int button_width(struct ui *ui, const char *label)
+{
+	return MAX(ui->st.target * 2,
+		   ui_text_width(ui, UI_FONT_BOLD, ui->st.button_px, label, strlen(label)) +
+			   2 * ui->st.pad);
+}
+
+static void icon(struct ui *ui, struct ui_rect r, const char *name, int widget)
+{
+	struct ui_cmd cmd = {.kind = UI_CMD_ICON, .r = r, .widget = widget};
+	cmd.text = ui_push_bytes(ui, name, strlen(name));
+	cmd.len = strlen(name);
+	ui_push_cmd(ui, &cmd);
+}
+
+/* ---- header, footer, keyboard ---- */
+
+static void header(struct ui *ui)
+{
+	const struct ui_style *st = &ui->st;
+	struct ui_rect r = {0, 0, ui->width, st->header_h};
+	ui_rect_cmd(ui, r, ui->cfg.brand, -1);
+	const char *help = ui_tr(ui, N_("Get help"));
+	int bw = button_width(ui, help) + st->target / 2;
+	struct ui_rect hb = {ui->width - st->pad - bw, (st->header_h - st->target) / 2, bw,
+			     st->target};
+	/* The council's name, cut to the room left beside the help button. */
+	int room = hb.x - 2 * st->pad;
+	const char *name = ui->cfg.council ? ui->cfg.council : "";
+	size_t n = strlen(name);
+	while (n && ui_text_width(ui, UI_FONT_BOLD, st->title_px, name, n) > room)
+		n--;
+	while (n && ((unsigned char)name[n] & 0xC0) == 0x80)
+		n--;
+	int th = ui_line_height(ui, UI_FONT_BOLD, st->title_px);
+	ui_text_cmd(ui, st->pad, (st->header_h - th) / 2, UI_FONT_BOLD, st->title_px, UI_WHITE,
+		    name, n, -1);
+	if (ui->screen != UI_SCREEN_HELP) {
+		int wi = ui_add_widget(ui, UI_ROLE_BUTTON, UI_ACT_HELP, 0, hb,
+				       ui_tr(ui, N_("Get help from staff")), true);
+		ui_rect_cmd(ui, hb, UI_WHITE, wi);
+		int is = st->target * 2 / 3;
+		icon(ui, (struct ui_rect){hb.x + st->pad / 2, hb.y + (hb.h - is) / 2, is, is},
+		     "help", wi);
+		int lh = ui_line_height(ui, UI_FONT_BOLD, st->button_px);
+		ui_text_cmd(ui, hb.x + st->pad / 2 + is + st->pad / 3, hb.y + (hb.h - lh) / 2,
+			    UI_FONT_BOLD, st->button_px, UI_BLACK, help, strlen(help), wi);
+	}
+}
+
+struct footer_spec {
+	const char *back;       /* NULL: no Back */
+	const char *primary;    /* NULL: none */
+	enum ui_action primary_action;
+};
+
+static void footer(struct ui *ui, struct ui_rect r, const struct footer_spec *f)
+{
+	const struct ui_style *st = &ui->st;
+	ui_rect_cmd(ui, r, UI_LIGHT_GREY, -1);
+	ui_rect_cmd(ui, (struct ui_rect){r.x, r.y, r.w, st->unit}, UI_MID_GREY, -1);
+	int y = r.y + (r.h - st->target) / 2;
+	int left = st->pad, right = r.w - st->pad;
+	if (f->back) {
+		int bw = button_width(ui, f->back);
+		button(ui, (struct ui_rect){left, y, bw, st->target}, f->back, UI_ACT_BACK, 0,
+		       false);
+		left += bw + st->pad;
+	}
+	if (f->primary) {
+		int pw = MIN(button_width(ui, f->primary) + st->pad * 2, right - left);
+		if (ui->scroll_max > 0)
+			pw = MIN(pw, right - left - 2 * (st->target + st->pad / 2));
+		button(ui, (struct ui_rect){right - pw, y, pw, st->target}, f->primary,
+		       f->primary_action, 0, true);
+		right -= pw + st->pad;
+	}
+	if (ui->header_hidden) {
+		const char *help = ui_tr(ui, N_("Get help"));
+		int hw = button_width(ui, help);
+		if (left + hw <= right) {
+			struct ui_rect hb = {left, y, hw, st->target};
+			int wi = ui_add_widget(ui, UI_ROLE_BUTTON, UI_ACT_HELP, 0, hb,
+					       ui_tr(ui, N_("Get help from staff")), true);
+			ui_rect_cmd(ui, hb, UI_WHITE, wi);
+			ui_border_cmd(ui, hb, UI_GREY, st->unit, wi);
+			int lh = ui_line_height(ui, UI_FONT_BOLD, st->button_px);
+			int tw = ui_text_width(ui, UI_FONT_BOLD, st->button_px, help, strlen(help));
+			ui_text_cmd(ui, hb.x + (hw - tw) / 2, y + (st->target - lh) / 2, UI_FONT_BOLD,
+				    st->button_px, UI_BLACK, help, strlen(help), wi);
+			left += hw + st->pad;
+		}
+	}
+	if (ui->scroll_max > 0) {
+		/* Big buttons to scroll, as well as dragging. */
+		int bw = st->target + st->pad / 2;
+		struct ui_rect up = {right - 2 * bw - st->pad / 2, y, bw, st->target};
+		struct ui_rect down = {right - bw, y, bw, st->target};
+		if (up.x < left)
+			up.x = left, down.x = left + bw + st->pad / 2;
+		int wi = ui_add_widget(ui, UI_ROLE_BUTTON, UI_ACT_SCROLL_UP, 0, up,
+				       ui_tr(ui, N_("Scroll up")), true);
+		ui_rect_cmd(ui, up, UI_WHITE, wi);
+		ui_border_cmd(ui, up, UI_GREY, st->unit, wi);
+		icon(ui, (struct ui_rect){up.x + 4, up.y + 4, up.w - 8, up.h - 8}, "up", wi);
+		wi = ui_add_widget(ui, UI_ROLE_BUTTON, UI_ACT_SCROLL_DOWN, 0, down,
+				   ui_tr(ui, N_("Scroll down")), true);
+		ui_rect_cmd(ui, down, UI_WHITE, wi);
+		ui_border_cmd(ui, down, UI_GREY, st->unit, wi);
+		icon(ui, (struct ui_rect){down.x + 4, down.y + 4, down.w - 8, down.h - 8}, "down",
+		     wi);
+	}
+}
+
+static int keyboard_height(struct ui *ui)
+{
+	const struct ui_key_def *const *rows;
+	const size_t *counts;
+	size_t n = ui_kbd_rows(ui->kbd_layout, ui->kbd_shift, &rows, &counts);
+	int gap = S(ui, 6);
+	return (int)n * (ui->st.target + gap) + gap;
+}
+
+static void keyboard(struct ui *ui, struct ui_rect r)
+{
+	const struct ui_style *st = &ui->st;
+	const struct ui_key_def *const *rows;
+	const size_t *counts;
+	size_t nrows = ui_kbd_rows(ui->kbd_layout, ui->kbd_shift, &rows, &counts);
+	int gap = S(ui, 6);
+	ui_rect_cmd(ui, r, (struct ui_color){222, 224, 226, 255}, -1);
+	/* One quarter-key width for every row, from the widest row, so keys
+	 * line up; a number pad is kept to a comfortable width. */
+	int kw = ui->kbd_layout == KBD_DIGITS ? MIN(r.w - 2 * gap, S(ui, 560)) : r.w - 2 * gap;
+	int quarter = 1 << 30;
+	for (size_t i = 0; i < nrows; i++) {
+		int span = 0;
+		for (size_t k = 0; k < counts[i]; k++)
+			span += rows[i][k].span;
+		int q = (kw - gap * (int)(counts[i] - 1)) / span;
+		quarter = MIN(quarter, q);
+	}
+	int index = 0;
+	for (size_t i = 0; i < nrows; i++) {
+		int span = 0;
+		for (size_t k = 0; k < counts[i]; k++)
+			span += rows[i][k].span;
+		int roww = span * quarter + gap * (int)(counts[i] - 1);
+		int x = r.x + (r.w - roww) / 2;
+		int y = r.y + gap + (int)i * (st->target + gap);
+		for (size_t k = 0; k < counts[i]; k++, index++) {
+			const struct ui_key_def *key = &rows[i][k];
+			int w = key->span * quarter;
+			struct ui_rect kr = {x, y, w, st->target};
+			const char *label = key->special == KEY_CHAR ? key->label
+								     : ui_tr(ui, key->label);
+			bool on = key->special == KEY_SHIFT && ui->kbd_shift;
+			int wi = ui_add_widget(ui, UI_ROLE_KEY, UI_ACT_KEY, index, kr, label, true);
+			ui_rect_cmd(ui, kr, on ? UI_BLACK : UI_WHITE, wi);
+			ui_rect_cmd(ui, (struct ui_rect){kr.x, kr.y + kr.h - 2 * st->unit, kr.w,
+							 2 * st->unit},
+				    UI_MID_GREY, wi);
+			int px = key->special == KEY_CHAR ? st->button_px : st->caption_px;
+			enum ui_font f = key->special == KEY_CHAR ? UI_FONT_REGULAR : UI_FONT_BOLD;
+			size_t ln = strlen(label);
+			while (ln > 1 && ui_text_width(ui, f, px, label, ln) > w - 4)
+				px = px * 9 / 10;
+			int tw = ui_text_width(ui, f, px, label, ln);
+			int th = ui_line_height(ui, f, px);
+			ui_text_cmd(ui, kr.x + (w - tw) / 2, kr.y + (kr.h - th) / 2, f, px,
+				    on ? UI_WHITE : UI_BLACK, label, ln, wi);
+			x += w + gap;
+		}
+	}
+}
+
+/* ---- body pieces ---- */
+
+static void heading(struct ui *ui, struct col *c, const char *text)
+{
+	if (!text)
+		return;
+	int h = text_h(ui, c, UI_FONT_BOLD, ui->st.heading_px, text, c->w);
+	ui_add_widget(ui, UI_ROLE_HEADING, UI_ACT_NONE, 0, (struct ui_rect){c->x, c->y, c->w, h},
+		      text, false);
+	para(ui, c, UI_FONT_BOLD, ui->st.heading_px, UI_BLACK, text, ui->st.pad);
+}
+
+static void error_summary(struct ui *ui, struct col *c)
+{
+	const struct ui_style *st = &ui->st;
+	const struct session_error *errs;
+	size_t n = session_errors(ui->session, &errs);
+	if (!ui->errors || !n)
+		return;
+	int top = c->y;
+	int inner = c->w - 2 * st->pad - 4 * st->unit;
+	const char *title = ui_tr(ui, N_("There is a problem"));
+	int h = st->pad + text_h(ui, c, UI_FONT_BOLD, st->heading_px * 3 / 4, title, inner) +
+		st->pad / 2;
+	for (size_t i = 0; i < n; i++)
+		h += MAX(st->target,
+			 text_h(ui, c, UI_FONT_BOLD, st->body_px, ui_tr(ui, errs[i].message), inner));
+	h += st->pad;
+	struct ui_rect box = {c->x, top, c->w, h};
+	int wi = ui_add_widget(ui, UI_ROLE_ALERT, UI_ACT_ERROR_LINK, -1, box, title, true);
+	ui_border_cmd(ui, box, UI_RED, 4 * st->unit, wi);
+	int y = top + st->pad;
+	y += ui_paragraph(ui, c->x + st->pad, y, inner, UI_FONT_BOLD, st->heading_px * 3 / 4,
+			  UI_BLACK, title, true, wi);
+	y += st->pad / 2;
+	for (size_t i = 0; i < n; i++) {
+		const char *m = ui_tr(ui, errs[i].message);
+		int th = text_h(ui, c, UI_FONT_BOLD, st->body_px, m, inner);
+		struct ui_rect lr = {c->x + st->pad, y, inner, MAX(st->target, th)};
+		int li = ui_add_widget(ui, UI_ROLE_LINK, UI_ACT_ERROR_LINK, (int)errs[i].part, lr,
+				       m, true);
+		ui_paragraph(ui, lr.x, y + (lr.h - th) / 2, inner, UI_FONT_BOLD, st->body_px,
+			     UI_RED, m, true, li);
+		y += lr.h;
+	}
+	c->y = top + h + st->pad;
+}
+
+/* The message beside a box, when the last Continue found one. */
+static void field_error(struct ui *ui, struct col *c, size_t part, bool any_part)
+{
+	const struct session_error *errs;
+	size_t n = session_errors(ui->session, &errs);
+	for (size_t i = 0; ui->errors && i < n; i++)
+		if (any_part || errs[i].part == part) {
+			para(ui, c, UI_FONT_BOLD, ui->st.body_px, UI_RED,
+			     ui_tr(ui, errs[i].message), ui->st.pad / 3);
+			return;
+		}
+}
+
+static bool part_has_error(struct ui *ui, size_t part)
+{
+	const struct session_error *errs;
+	size_t n = session_errors(ui->session, &errs);
+	for (size_t i = 0; ui->errors && i < n; i++)
+		if (errs[i].part == part)
+			return true;
+	return false;
+}
+
+static void text_box(struct ui *ui, struct col *c, int box, int w, const char *label,
+		     bool multiline)
+{
+	const struct ui_style *st = &ui->st;
+	struct ui_field *f = &ui->fields[box];
+	int lh = ui_line_height(ui, UI_FONT_REGULAR, st->body_px);
+	int lines = multiline ? 5 : 1;
+	struct ui_rect r = {c->x, c->y, MIN(w, c->w), MAX(st->target, lines * lh + st->pad / 2)};
+	int wi = ui_add_widget(ui, UI_ROLE_TEXTBOX, UI_ACT_FIELD, box, r, label, true);
+	bool bad = part_has_error(ui, (size_t)box);
+	ui_rect_cmd(ui, r, UI_WHITE, wi);
+	ui_border_cmd(ui, r, bad ? UI_RED : UI_BLACK, 2 * st->unit, wi);
+	struct ui_rect inner = {r.x + st->pad / 2, r.y + 2 * st->unit, r.w - st->pad,
+				r.h - 4 * st->unit};
+	bool focused = ui_is_focused(ui, UI_ACT_FIELD, box);
+	size_t a = f->anchor < f->caret ? f->anchor : f->caret;
+	size_t b = f->anchor < f->caret ? f->caret : f->anchor;
+	ui_clip_cmd(ui, &inner);
+	if (!multiline) {
+		int caret_x = ui_text_width(ui, UI_FONT_REGULAR, st->body_px, f->text, f->caret);
+		/* Keep the caret in view: the text slides left under the box. */
+		if (caret_x - f->scroll_x > inner.w - 4)
+			f->scroll_x = caret_x - inner.w + 4;
+		if (caret_x < f->scroll_x)
+			f->scroll_x = caret_x;
+		int tx = inner.x - f->scroll_x, ty = r.y + (r.h - lh) / 2;
+		if (focused && a != b) {
+			int sx = ui_text_width(ui, UI_FONT_REGULAR, st->body_px, f->text, a);
+			int ex = ui_text_width(ui, UI_FONT_REGULAR, st->body_px, f->text, b);
+			ui_rect_cmd(ui, (struct ui_rect){tx + sx, ty, ex - sx, lh},
+				    (struct ui_color){180, 210, 245, 255}, wi);
+		}
+		ui_text_cmd(ui, tx, ty, UI_FONT_REGULAR, st->body_px, UI_BLACK, f->text, f->len,
+			    wi);
+		if (focused)
+			ui_rect_cmd(ui, (struct ui_rect){tx + caret_x, ty, 2 * st->unit, lh},
+				    UI_BLACK, wi);
+	} else {
+		/* Wrapped lines; the caret sits at the end of the text, where
+		 * typing goes, and the area scrolls to keep it in view. */
+		int total = ui_paragraph(ui, 0, 0, inner.w, UI_FONT_REGULAR, st->body_px, UI_BLACK,
+					 f->len ? f->text : " ", false, -1);
+		int sy = MAX(0, total - inner.h);
+		size_t first = ui->draw.n;
+		if (f->len)
+			ui_paragraph(ui, inner.x, inner.y - sy, inner.w, UI_FONT_REGULAR,
+				     st->body_px, UI_BLACK, f->text, true, wi);
+		if (focused) {
+			int cx = inner.x, cy = inner.y - sy;
+			if (ui->draw.n > first) {
+				const struct ui_cmd *last = &ui->draw.cmds[ui->draw.n - 1];
+				cx = last->r.x + last->r.w;
+				cy = last->r.y;
+				if (f->len && f->text[f->len - 1] == '\n')
+					cx = inner.x, cy += lh;
+			}
+			ui_rect_cmd(ui, (struct ui_rect){cx, cy, 2 * st->unit, lh}, UI_BLACK, wi);
+		}
+	}
+	ui_clip_cmd(ui, NULL);
+	c->y += r.h + st->pad / 2;
+}
+
+static void labelled_box(struct ui *ui, struct col *c, int box, const char *label, int w,
+			 const char *question)
+{
+	const struct ui_style *st = &ui->st;
+	para(ui, c, UI_FONT_BOLD, st->body_px, UI_BLACK, label, st->unit * 4);
+	field_error(ui, c, (size_t)box, false);
+	char name[600];
+	snprintf(name, sizeof name, "%s: %s", question, label);
+	text_box(ui, c, box, w, name, false);
+	c->y += st->pad / 2;
+}
+
+static void choice_rows(struct ui *ui, struct col *c, const struct journey_step *s)
+{
+	const struct ui_style *st = &ui->st;
+	bool multi = s->kind == STEP_MULTIPLE_CHOICE;
+	size_t n = s->kind == STEP_YES_NO ? 2 : s->noptions;
+	int mark = MAX(S(ui, 40), st->target * 3 / 4);
+	int textw = c->w - mark - st->pad;
+	for (size_t k = 0; k < n; k++) {
+		const char *label = s->kind == STEP_YES_NO ? ui_tr(ui, k ? N_("No") : N_("Yes"))
+							   : ui_tr(ui, s->options[k].label);
+		const char *hint = s->kind == STEP_YES_NO ? NULL : s->options[k].hint;
+		if (hint)
+			hint = ui_tr(ui, hint);
+		int lh = text_h(ui, c, UI_FONT_REGULAR, st->body_px, label, textw);
+		int hh = hint ? text_h(ui, c, UI_FONT_REGULAR, st->caption_px, hint, textw) : 0;
+		int h = MAX(st->target, lh + hh + st->pad / 2);
+		struct ui_rect r = {c->x, c->y, c->w, h};
+		int wi = ui_add_widget(ui, multi ? UI_ROLE_CHECKBOX : UI_ROLE_RADIO, UI_ACT_OPTION,
+				       (int)k, r, label, true);
+		ui->w[wi].checked = ui->chosen[k];
+		if (ui->chosen[k])
+			ui_rect_cmd(ui, r, (struct ui_color){232, 241, 248, 255}, wi);
+		icon(ui, (struct ui_rect){r.x, r.y + (h - mark) / 2, mark, mark},
+		     multi ? (ui->chosen[k] ? "checkbox-on" : "checkbox-off")
+			   : (ui->chosen[k] ? "radio-on" : "radio-off"),
+		     wi);
+		int ty = r.y + (h - lh - hh) / 2;
+		ui_paragraph(ui, r.x + mark + st->pad, ty, textw, UI_FONT_REGULAR, st->body_px,
+			     UI_BLACK, label, true, wi);
+		if (hint)
+			ui_paragraph(ui, r.x + mark + st->pad, ty + lh, textw, UI_FONT_REGULAR,
+				     st->caption_px, UI_GREY, hint, true, wi);
+		c->y += h + st->pad / 3;
+		/* GOV.UK's "or" before an exclusive "None of these". */
+		if (multi && k + 1 < n && s->options[k + 1].exclusive) {
+			para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK, ui_tr(ui, N_("or")),
+			     st->pad / 3);
+		}
+	}
+}
+
+static int char_w(struct ui *ui, int chars)
+{
+	return ui_text_width(ui, UI_FONT_REGULAR, ui->st.body_px, "0000000000", 10) * chars / 10 +
+	       ui->st.pad + 4 * ui->st.unit;
+}
+
+static void question(struct ui *ui, struct col *c, const struct journey_step *s)
+{
+	const struct ui_style *st = &ui->st;
+	const char *q = ui_tr(ui, s->question);
+	switch (s->kind) {
+	case STEP_DATE: {
+		static const char *const parts[] = {N_("Day"), N_("Month"), N_("Year")};
+		static const int widths[] = {3, 5, 5};
+		field_error(ui, c, 0, true);
+		int x0 = c->x, y0 = c->y, bottom = c->y;
+		for (int i = 0; i < DATE_PARTS; i++) {
+			struct col sub = {c->x, char_w(ui, widths[i]), y0};
+			if (sub.x + sub.w > x0 + c->w) /* narrow: stack them */
+				sub.x = x0, sub.y = bottom, y0 = bottom;
+			labelled_box(ui, &sub, i, ui_tr(ui, parts[i]), sub.w, q);
+			c->x = sub.x + sub.w + st->pad;
+			bottom = MAX(bottom, sub.y);
+		}
+		c->x = x0;
+		c->y = bottom;
+		break;
+	}
+	case STEP_ADDRESS: {
+		static const char *const parts[] = {N_("Building and street"),
+						    N_("Building and street line 2 (optional)"),
+						    N_("Town or city"), N_("Postcode")};
+		for (int i = 0; i < ADDR_PARTS; i++)
+			labelled_box(ui, c, i, ui_tr(ui, parts[i]),
+				     i == ADDR_POSTCODE ? char_w(ui, 10) : c->w, q);
+		break;
+	}
+	case STEP_SINGLE_CHOICE:
+	case STEP_MULTIPLE_CHOICE:
+	case STEP_YES_NO:
+		if (s->kind == STEP_MULTIPLE_CHOICE)
+			para(ui, c, UI_FONT_REGULAR, st->caption_px, UI_GREY,
+			     ui_tr(ui, N_("Select all that apply.")), st->pad / 2);
+		field_error(ui, c, 0, true);
+		choice_rows(ui, c, s);
+		break;
+	case STEP_LONG_TEXT: {
+		field_error(ui, c, 0, true);
+		text_box(ui, c, 0, c->w, q, true);
+		if (s->max_length > 0) {
+			long left = s->max_length - (long)utf8_length(ui->fields[0].text);
+			char msg[200];
+			const char *fmt = left >= 0 ? ui_tr(ui, N_("You have %ld characters remaining"))
+						    : ui_tr(ui, N_("You have %ld characters too many"));
+			snprintf(msg, sizeof msg, fmt, left >= 0 ? left : -left);
+			para(ui, c, UI_FONT_REGULAR, st->caption_px, left >= 0 ? UI_GREY : UI_RED,
+			     msg, st->pad / 2);
+		}
+		break;
+	}
+	default: {
+		field_error(ui, c, 0, true);
+		int w = s->kind == STEP_POSTCODE || s->kind == STEP_VEHICLE_REG ? char_w(ui, 10)
+			: s->kind == STEP_NINO					  ? char_w(ui, 14)
+			: s->kind == STEP_NUMBER				  ? char_w(ui, 8)
+			: s->kind == STEP_PHONE					  ? char_w(ui, 16)
+										  : c->w;
+		int y = c->y;
+		text_box(ui, c, 0, w, q, false);
+		if (s->unit) {
+			int lh = ui_line_height(ui, UI_FONT_REGULAR, st->body_px);
+			const char *u = ui_tr(ui, s->unit);
+			ui_text_cmd(ui, c->x + MIN(w, c->w) + st->pad / 2,
+				    y + (MAX(st->target, lh + st->pad / 2) - lh) / 2, UI_FONT_REGULAR,
+				    st->body_px, UI_BLACK, u, strlen(u), -1);
+		}
+		break;
+	}
+	}
+}
+
+static void paragraphs(struct ui *ui, struct col *c, const struct journey_step *s,
+		       struct ui_color color)
+{
+	const struct ui_style *st = &ui->st;
+	for (size_t i = 0; i < s->nbody; i++)
+		para(ui, c, UI_FONT_REGULAR, st->body_px, color, ui_tr(ui, s->body[i]), st->pad / 2);
+	int bullet = ui_text_width(ui, UI_FONT_REGULAR, st->body_px, "\xE2\x80\xA2", 3);
+	for (size_t i = 0; i < s->nbullets; i++) {
+		ui_text_cmd(ui, c->x + st->pad / 2, c->y, UI_FONT_REGULAR, st->body_px, color,
+			    "\xE2\x80\xA2", 3, -1);
+		struct col sub = {c->x + st->pad + bullet, c->w - st->pad - bullet, c->y};
+		para(ui, &sub, UI_FONT_REGULAR, st->body_px, color, ui_tr(ui, s->bullets[i]),
+		     st->pad / 3);
+		c->y = sub.y;
+	}
+	if (s->nbody || s->nbullets)
+		c->y += st->pad / 2;
+}
+
+static void check_answers(struct ui *ui, struct col *c, const struct journey_step *s)
+{
+	const struct ui_style *st = &ui->st;
+	struct session_rows rows;
+	if (session_summary(ui->session, &rows) != HATCH_OK) {
+		ui->nomem = true;
+		return;
+	}
+	const char *change = ui_tr(ui, N_("Change"));
+	int cw = button_width(ui, change);
+	bool wide = c->w >= S(ui, 700);
+	int textw = wide ? c->w - cw - st->pad : c->w;
+	for (size_t i = 0; i < rows.n; i++) {
+		int top = c->y;
+		const char *label = ui_tr(ui, rows.v[i].label);
+		const char *value = *rows.v[i].value ? rows.v[i].value : ui_tr(ui, N_("Not answered"));
+		struct col sub = {c->x, textw, c->y};
+		para(ui, &sub, UI_FONT_BOLD, st->body_px, UI_BLACK, label, st->unit * 4);
+		para(ui, &sub, UI_FONT_REGULAR, st->body_px, UI_BLACK, value, 0);
+		char name[700];
+		snprintf(name, sizeof name, "%s %s", change, label);
+		struct ui_rect lr = wide ? (struct ui_rect){c->x + c->w - cw, top, cw, st->target}
+					 : (struct ui_rect){c->x, sub.y + st->pad / 3, cw, st->target};
+		int wi = ui_add_widget(ui, UI_ROLE_LINK, UI_ACT_CHANGE, (int)rows.v[i].step, lr,
+				       name, true);
+		int lh = ui_line_height(ui, UI_FONT_REGULAR, st->body_px);
+		int tw = ui_text_width(ui, UI_FONT_REGULAR, st->body_px, change, strlen(change));
+		int tx = lr.x + (wide ? lr.w - tw : 0), ty = lr.y + (lr.h - lh) / 2;
+		ui_text_cmd(ui, tx, ty, UI_FONT_REGULAR, st->body_px, UI_BLUE, change,
+			    strlen(change), wi);
+		ui_rect_cmd(ui, (struct ui_rect){tx, ty + lh - 2 * st->unit, tw, st->unit}, UI_BLUE,
+			    wi);
+		c->y = MAX(sub.y, lr.y + lr.h - (wide ? 0 : 0)) + st->pad / 2;
+		ui_rect_cmd(ui, (struct ui_rect){c->x, c->y, c->w, st->unit}, UI_MID_GREY, -1);
+		c->y += st->pad / 2;
+	}
+	session_rows_cleanup(&rows);
+	c->y += st->pad / 2;
+	paragraphs(ui, c, s, UI_BLACK);
+}
+
+static void qr_code(struct ui *ui, struct col *c)
+{
+	const struct ui_style *st = &ui->st;
+	const char *tmpl = ui->cfg.tracking_url;
+	if (!tmpl || !*tmpl)
+		return;
+	/* The link: the template with {reference} replaced. */
+	char url[1024];
+	size_t n = 0;
+	for (const char *p = tmpl; *p && n + 1 < sizeof url;) {
+		if (!strncmp(p, "{reference}", 11)) {
+			size_t rl = strlen(ui->reference);
+			if (n + rl >= sizeof url)
+				break;
+			memcpy(url + n, ui->reference, rl);
+			n += rl;
+			p += 11;
+		} else {
+			url[n++] = *p++;
+		}
+	}
+	url[n] = '\0';
+	QRcode *qr = QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	if (!qr)
+		return;
+	int quiet = 4, side = qr->width + 2 * quiet;
+	/* At least 3 px a module; bigger where there is room. */
+	int module = MAX(3, MIN(S(ui, 6), (c->w / 2) / side));
+	int px = side * module;
+	unsigned char *mods = mem_alloc((size_t)qr->width * (size_t)qr->width);
+	if (mods) {
+		for (int i = 0; i < qr->width * qr->width; i++)
+			mods[i] = qr->data[i] & 1;
+		const char *cap = ui_tr(ui, N_("Scan this code with your phone's camera to keep your reference and check progress."));
+		struct ui_rect r = {c->x, c->y, px, px};
+		int wi = ui_add_widget(ui, UI_ROLE_IMAGE, UI_ACT_NONE, 0, r, cap, false);
+		ui_rect_cmd(ui, r, UI_WHITE, wi);
+		struct ui_cmd cmd = {.kind = UI_CMD_QR, .color = UI_BLACK, .widget = wi};
+		cmd.r = (struct ui_rect){r.x + quiet * module, r.y + quiet * module,
+					 qr->width * module, qr->width * module};
+		cmd.text = ui_push_bytes(ui, mods, (size_t)qr->width * (size_t)qr->width);
+		cmd.qr_width = (size_t)qr->width;
+		cmd.thickness = module;
+		ui_push_cmd(ui, &cmd);
+		mem_free(mods);
+		int tx = c->x + px + st->pad;
+		if (c->w - px - st->pad >= S(ui, 220)) {
+			struct col sub = {tx, c->w - px - st->pad, c->y + st->pad};
+			para(ui, &sub, UI_FONT_REGULAR, st->body_px, UI_BLACK, cap, 0);
+			c->y = MAX(c->y + px, sub.y) + st->pad;
+		} else {
+			c->y += px + st->pad / 2;
+			para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK, cap, st->pad);
+		}
+	}
+	QRcode_free(qr);
+}
+
+static void confirmation(struct ui *ui, struct col *c, const struct journey_step *s)
+{
+	const struct ui_style *st = &ui->st;
+	int inner = c->w - 2 * st->pad;
+	const char *title = ui_tr(ui, s->title);
+	const char *yours = ui_tr(ui, N_("Your reference number"));
+	int ref_px = st->heading_px * 5 / 4;
+	int h = st->pad + text_h(ui, c, UI_FONT_BOLD, st->heading_px, title, inner) + st->pad / 2 +
+		text_h(ui, c, UI_FONT_REGULAR, st->body_px, yours, inner) +
+		text_h(ui, c, UI_FONT_BOLD, ref_px, ui->reference, inner) + st->pad;
+	struct ui_rect panel = {c->x, c->y, c->w, h};
+	char label[400];
+	snprintf(label, sizeof label, "%s. %s %s", title, yours, ui->reference);
+	int wi = ui_add_widget(ui, UI_ROLE_HEADING, UI_ACT_NONE, 0, panel, label, false);
+	ui_rect_cmd(ui, panel, UI_GREEN, wi);
+	struct col in = {c->x + st->pad, inner, c->y + st->pad};
+	para(ui, &in, UI_FONT_BOLD, st->heading_px, UI_WHITE, title, st->pad / 2);
+	para(ui, &in, UI_FONT_REGULAR, st->body_px, UI_WHITE, yours, 0);
+	para(ui, &in, UI_FONT_BOLD, ref_px, UI_WHITE, ui->reference, 0);
+	c->y += h + st->pad;
+	qr_code(ui, c);
+	para(ui, c, UI_FONT_BOLD, st->heading_px * 3 / 4, UI_BLACK,
+	     ui_tr(ui, N_("What happens next")), st->pad / 2);
+	paragraphs(ui, c, s, UI_BLACK);
+}
+
+/* ---- screens ---- */
+
+static void welcome(struct ui *ui, struct col *c)
+{
+	const struct ui_style *st = &ui->st;
+	heading(ui, c, ui_tr(ui, N_("Welcome")));
+	para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK,
+	     ui_tr(ui, N_("Report a problem, apply for something or ask us a question, one question at a time.")),
+	     st->pad);
+	const char *start = ui_tr(ui, N_("Start"));
+	int bw = MIN(c->w, MAX(button_width(ui, start) * 2, S(ui, 320)));
+	c->y += button(ui, (struct ui_rect){c->x, c->y, bw, st->target * 3 / 2}, start,
+		       UI_ACT_START, 0, true) +
+		st->pad * 3 / 2;
+	if (ui->cfg.nlanguages < 2)
+		return;
+	int cols = MAX(1, MIN((int)ui->cfg.nlanguages, c->w / S(ui, 180)));
+	int gap = st->pad / 2;
+	int w = (c->w - gap * (cols - 1)) / cols;
+	for (size_t i = 0; i < ui->cfg.nlanguages; i++) {
+		int col = (int)i % cols;
+		struct ui_rect r = {c->x + col * (w + gap), c->y, w, st->target};
+		const struct ui_language *l = &ui->cfg.languages[i];
+		bool on = !strcmp(l->code, ui->language);
+		int wi = ui_add_widget(ui, UI_ROLE_RADIO, UI_ACT_LANGUAGE, (int)i, r, l->name, true);
+		ui->w[wi].checked = on;
+		ui_rect_cmd(ui, r, on ? UI_BLUE : UI_WHITE, wi);
+		ui_border_cmd(ui, r, on ? UI_BLUE : UI_GREY, 2 * st->unit, wi);
+		int lh = ui_line_height(ui, UI_FONT_REGULAR, st->body_px);
+		int tw = ui_text_width(ui, UI_FONT_REGULAR, st->body_px, l->name, strlen(l->name));
+		ui_text_cmd(ui, r.x + (r.w - tw) / 2, r.y + (r.h - lh) / 2, on ? UI_FONT_BOLD : UI_FONT_REGULAR,
+			    st->body_px, on ? UI_WHITE : UI_BLACK, l->name, strlen(l->name), wi);
+		if (col == cols - 1 || i + 1 == ui->cfg.nlanguages)
+			c->y += st->target + gap;
+	}
+}
+
+static void services(struct ui *ui, struct col *c)
+{
+	const struct ui_style *st = &ui->st;
+	heading(ui, c, ui_tr(ui, N_("What do you need to do?")));
+	int cols = MAX(1, c->w / S(ui, 380));
+	int gap = st->pad;
+	int w = (c->w - gap * (cols - 1)) / cols;
+	int is = st->target;
+	/* Tiles grouped by their journeys' group, groups in order of first
+	 * appearance. */
+	bool *done = mem_calloc(ui->njourneys ? ui->njourneys : 1, sizeof *done);
+	if (!done) {
+		ui->nomem = true;
+		return;
+	}
+	for (size_t g = 0; g < ui->njourneys; g++) {
+		if (done[g])
+			continue;
+		const char *group = ui->journeys[g]->group;
+		if (group)
+			para(ui, c, UI_FONT_BOLD, st->body_px, UI_GREY, ui_tr(ui, group), st->pad / 2);
+		int col = 0, row_h = 0, row_y = c->y;
+		for (size_t i = g; i < ui->njourneys; i++) {
+			const struct journey *j = ui->journeys[i];
+			bool same = group ? j->group && !strcmp(j->group, group) : !j->group;
+			if (done[i] || !same)
+				continue;
+			done[i] = true;
+			int tw = w - is - 5 * st->pad / 2;
+			const char *title = ui_tr(ui, j->title), *desc = ui_tr(ui, j->description);
+			int h = st->pad + text_h(ui, c, UI_FONT_BOLD, st->body_px, title, tw) +
+				text_h(ui, c, UI_FONT_REGULAR, st->caption_px, desc, tw) + st->pad;
+			h = MAX(h, st->target + st->pad);
+			struct ui_rect r = {c->x + col * (w + gap), row_y, w, h};
+			int wi = ui_add_widget(ui, UI_ROLE_TILE, UI_ACT_SERVICE, (int)i, r, title, true);
+			ui_rect_cmd(ui, r, UI_WHITE, wi);
+			ui_border_cmd(ui, r, UI_MID_GREY, 2 * st->unit, wi);
+			ui_rect_cmd(ui, (struct ui_rect){r.x, r.y, 6 * st->unit, r.h}, ui->cfg.brand, wi);
+			icon(ui, (struct ui_rect){r.x + st->pad, r.y + st->pad, is, is},
+			     j->icon ? j->icon : "document", wi);
+			int tx = r.x + st->pad + is + st->pad / 2;
+			int y = r.y + st->pad;
+			y += ui_paragraph(ui, tx, y, tw, UI_FONT_BOLD, st->body_px, UI_BLUE, title,
+					  true, wi);
+			ui_paragraph(ui, tx, y, tw, UI_FONT_REGULAR, st->caption_px, UI_BLACK, desc,
+				     true, wi);
+			row_h = MAX(row_h, h);
+			if (++col == cols) {
+				col = 0;
+				row_y += row_h + gap;
+				row_h = 0;
+			}
+		}
+		c->y = row_y + (col ? row_h + gap : 0) + st->pad / 2;
+	}
+	mem_free(done);
+}
+
+static void help_page(struct ui *ui, struct col *c)
+{
+	const struct ui_style *st = &ui->st;
+	heading(ui, c, ui_tr(ui, N_("Get help from staff")));
+	para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK,
+	     ui_tr(ui, N_("Please ask a member of staff to help you. They can sit with you and fill this in with you, or answer your questions.")),
+	     st->pad / 2);
+	para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK,
+	     ui_tr(ui, N_("Your answers are kept while you wait. If nobody uses the screen for a few minutes, they are cleared for your privacy.")),
+	     st->pad);
+	const char *back = ui_tr(ui, N_("Go back to where you were"));
+	c->y += button(ui, (struct ui_rect){c->x, c->y, MIN(c->w, button_width(ui, back) + 2 * st->pad), st->target},
+		       back, UI_ACT_HELP_RETURN, 0, true) + st->pad;
+}
+
+static void step_page(struct ui *ui, struct col *c, struct footer_spec *f)
+{
+	const struct ui_style *st = &ui->st;
+	const struct journey_step *s = session_step(ui->session);
+	f->back = ui_tr(ui, N_("Back"));
+	f->primary = ui_tr(ui, N_("Continue"));
+	f->primary_action = UI_ACT_CONTINUE;
+	if (journey_kind_is_question(s->kind)) {
+		size_t at, total;
+		session_progress(ui->session, &at, &total);
+		char prog[120];
+		snprintf(prog, sizeof prog, ui_tr(ui, N_("Question %zu of %zu")), at, total);
+		error_summary(ui, c);
+		para(ui, c, UI_FONT_REGULAR, st->caption_px, UI_GREY, prog, st->unit * 4);
+		heading(ui, c, ui_tr(ui, s->question));
+		if (s->hint)
+			para(ui, c, UI_FONT_REGULAR, st->body_px, UI_GREY, ui_tr(ui, s->hint), st->pad);
+		question(ui, c, s);
+		return;
+	}
+	switch (s->kind) {
+	case STEP_CHECK_ANSWERS:
+		heading(ui, c, s->title ? ui_tr(ui, s->title)
+					: ui_tr(ui, N_("Check your answers before sending")));
+		check_answers(ui, c, s);
+		f->primary = s->button ? ui_tr(ui, s->button) : ui_tr(ui, N_("Send"));
+		f->primary_action = UI_ACT_SEND;
+		break;
+	case STEP_CONFIRMATION:
+		confirmation(ui, c, s);
+		f->back = NULL;
+		f->primary = ui_tr(ui, N_("Finish"));
+		f->primary_action = UI_ACT_FINISH;
+		break;
+	default:
+		heading(ui, c, ui_tr(ui, s->title));
+		paragraphs(ui, c, s, UI_BLACK);
+		if (s->stop) {
+			f->primary = ui_tr(ui, N_("Finish"));
+			f->primary_action = UI_ACT_FINISH;
+		}
+		break;
+	}
+}
+
+static void dialog(struct ui *ui)
+{
+	const struct ui_style *st = &ui->st;
+	ui_rect_cmd(ui, (struct ui_rect){0, 0, ui->width, ui->height}, UI_SHADE, -1);
+	int w = MIN(ui->width - 2 * st->pad, S(ui, 640));
+	struct col c = {(ui->width - w) / 2 + st->pad, w - 2 * st->pad, 0};
+	const char *title, *text, *yes, *no = NULL;
+	char msg[300];
+	if (ui->dialog_timeout) {
+		long left = (long)((ui->dialog_deadline > ui->now ? ui->dialog_deadline - ui->now : 0) +
+				   999) / 1000;
+		title = ui_tr(ui, N_("Do you need more time?"));
+		snprintf(msg, sizeof msg,
+			 ui_tr(ui, N_("For your privacy, your answers will be cleared in %ld seconds.")),
+			 left);
+		text = msg;
+		yes = ui_tr(ui, N_("Yes, I need more time"));
+		no = ui_tr(ui, N_("No, clear my answers"));
+	} else {
+		title = ui_tr(ui, N_("Your answers could not be saved"));
+		text = ui_tr(ui, N_("Please ask a member of staff for help. Your answers are still here and nothing has been lost."));
+		yes = ui_tr(ui, N_("OK"));
+	}
+	int h = st->pad + text_h(ui, &c, UI_FONT_BOLD, st->heading_px * 3 / 4, title, c.w) +
+		st->pad / 2 + text_h(ui, &c, UI_FONT_REGULAR, st->body_px, text, c.w) + st->pad +
+		(st->target + st->pad) * (no ? 2 : 1) + st->pad / 2;
+	struct ui_rect box = {(ui->width - w) / 2, MAX(0, (ui->height - h) / 2), w, h};
+	int wi = ui_add_widget(ui, UI_ROLE_DIALOG, UI_ACT_NONE, 0, box, title, false);
+	ui_rect_cmd(ui, box, UI_WHITE, wi);
+	ui_border_cmd(ui, box, UI_BLACK, 3 * st->unit, wi);
+	c.y = box.y + st->pad;
+	para(ui, &c, UI_FONT_BOLD, st->heading_px * 3 / 4, UI_BLACK, title, st->pad / 2);
+	para(ui, &c, UI_FONT_REGULAR, st->body_px, UI_BLACK, text, st->pad);
+	c.y += button(ui, (struct ui_rect){c.x, c.y, c.w, st->target}, yes,
+		      ui->dialog_timeout ? UI_ACT_MORE_TIME : UI_ACT_DISMISS, 0, true) + st->pad;
+	if (no)
+		button(ui, (struct ui_rect){c.x, c.y, c.w, st->target}, no, UI_ACT_START_AGAIN, 0,
+		       false);
+}
+
+static void focus_ring(struct ui *ui)
+{
+	int fi = ui_focus(ui);
+	/* The ring shows once keys are in use; a text box shows its caret. */
+	if (fi < 0 || !ui->w[fi].visible || (!ui->focus_visible && ui->w[fi].role != UI_ROLE_TEXTBOX))
+		return;
+	const struct ui_widget *w = &ui->w[fi];
+	int u = ui->st.unit;
+	struct ui_rect r = w->rect;
+	if (w->in_body)
+		ui_clip_cmd(ui, &ui->body);
+	ui_border_cmd(ui, (struct ui_rect){r.x - 4 * u, r.y - 4 * u, r.w + 8 * u, r.h + 8 * u},
+		      UI_YELLOW, 4 * u, fi);
+	ui_border_cmd(ui, (struct ui_rect){r.x - u, r.y - u, r.w + 2 * u, r.h + 2 * u}, UI_BLACK,
+		      3 * u, fi);
+	if (w->in_body)
+		ui_clip_cmd(ui, NULL);
+}
+
+void ui_build(struct ui *ui)
+{
+	const struct ui_style *st = &ui->st;
+	ui->nw = 0;
+	ui_draw_reset(&ui->draw);
+	ui->nomem = false;
+	ui_rect_cmd(ui, (struct ui_rect){0, 0, ui->width, ui->height}, UI_WHITE, -1);
+	bool kbd = ui->kbd_visible && ui_focused_field(ui) && !ui->dialog_timeout &&
+		   !ui->dialog_save_failed;
+	int kh = kbd ? keyboard_height(ui) : 0;
+	/* On a short screen the keyboard leaves little room: the header makes
+	 * way, and its help button moves into the footer. */
+	ui->header_hidden = kbd && ui->height - kh - st->footer_h - st->header_h < S(ui, 240);
+	int top = ui->header_hidden ? 0 : st->header_h;
+	if (!ui->header_hidden)
+		header(ui);
+	/* Welcome has nothing in its footer unless it must scroll. */
+	bool no_footer = ui->screen == UI_SCREEN_WELCOME && ui->scroll_max == 0 && !kbd;
+	int fy = ui->height - kh - (no_footer ? 0 : st->footer_h);
+	ui->body = (struct ui_rect){0, top, ui->width, MAX(0, fy - top)};
+	ui->body_h = ui->body.h;
+
+	/* The body, in its own coordinates first (y from 0), then moved into
+	 * place once its height and the scroll are known. */
+	int maxw = ui->width >= 1400 ? S(ui, 1100) : ui->width;
+	int cw = MIN(ui->width - 2 * st->pad, maxw - 2 * st->pad);
+	struct col c = {(ui->width - cw) / 2, cw, st->pad};
+	size_t w0 = ui->nw;
+	ui_clip_cmd(ui, &ui->body);
+	size_t c0 = ui->draw.n;
+	struct footer_spec f = {0};
+	switch (ui->screen) {
+	case UI_SCREEN_WELCOME: welcome(ui, &c); break;
+	case UI_SCREEN_SERVICES:
+		services(ui, &c);
+		f.back = ui_tr(ui, N_("Back"));
+		break;
+	case UI_SCREEN_HELP: help_page(ui, &c); break;
+	case UI_SCREEN_STEP: step_page(ui, &c, &f); break;
+	}
+	size_t c1 = ui->draw.n, w1 = ui->nw;
+	ui_clip_cmd(ui, NULL);
+	ui->content_h = c.y + st->pad;
+	ui->scroll_max = MAX(0, ui->content_h - ui->body.h);
+	if (ui->reveal_focus) {
+		int fi = ui_focus(ui);
+		if (fi >= (int)w0 && fi < (int)w1) {
+			const struct ui_rect *r = &ui->w[fi].rect;
+			int margin = 6 * st->unit;
+			if (r->y + r->h + margin > ui->scroll + ui->body.h)
+				ui->scroll = r->y + r->h + margin - ui->body.h;
+			if (r->y - margin < ui->scroll)
+				ui->scroll = r->y - margin;
+		}
+		ui->reveal_focus = false;
+	}
+	ui->scroll = MAX(0, MIN(ui->scroll, ui->scroll_max));
+	int dy = ui->body.y - ui->scroll;
+	for (size_t i = c0; i < c1; i++)
+		if (ui->draw.cmds[i].kind != UI_CMD_CLIP && ui->draw.cmds[i].kind != UI_CMD_UNCLIP)
+			ui->draw.cmds[i].r.y += dy;
+		else if (ui->draw.cmds[i].kind == UI_CMD_CLIP)
+			ui->draw.cmds[i].r.y += dy;
+	for (size_t i = w0; i < w1; i++) {
+		struct ui_widget *w = &ui->w[i];
+		w->rect.y += dy;
+		w->in_body = true;
+		w->visible = w->rect.y + w->rect.h > ui->body.y &&
+			     w->rect.y < ui->body.y + ui->body.h;
+	}
+	/* Nested clips (a text box inside the body) are intersected by the
+	 * renderer with the body's own. */
+
+	if (!no_footer)
+		footer(ui, (struct ui_rect){0, fy, ui->width, st->footer_h}, &f);
+	if (kbd)
+		keyboard(ui, (struct ui_rect){0, fy + st->footer_h, ui->width, kh});
+	if (ui->dialog_timeout || ui->dialog_save_failed)
+		dialog(ui);
+	focus_ring(ui);
+}
+
+enum hatch_err ui_layout(struct ui *ui, int w, int h, const struct ui_metrics *m,
+			 uint64_t now)
+{
+	ui->width = w;
+	ui->height = h;
+	ui->metrics = *m;
+	ui->have_metrics = true;
+	ui->now = now;
+	if (ui->screen == UI_SCREEN_STEP && ui->session &&
+	    session_current(ui->session) != ui->field_step)
+		return HATCH_ERR_STATE;
+	compute_style(ui);
+	ui_build(ui);
+	if (!ui->nomem && ui->scroll_max > 0 && ui->nw) {
+		/* The footer's scroll buttons take room once the body
+		 * overflows; the first pass could not know, so lay out again. */
+		ui_build(ui);
+	}
+	return ui->nomem ? HATCH_ERR_NOMEM : HATCH_OK;
+}

@@ -1,0 +1,917 @@
+/* The kiosk's state machine: screens, the citizen's session, typing,
+ * focus, scrolling and timers. Input arrives as ui_input from sdl/; the
+ * screens are laid out by screens.c. Knows no SDL. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "base/msg.h"
+#include "base/utf8.h"
+#include "ui/ui_int.h"
+
+int ui_min_target(int dpi)
+{
+	/* 9 mm: 48 px at 96 dpi, as the issue of touch targets is physical. */
+	return (48 * (dpi > 0 ? dpi : 96) + 95) / 96;
+}
+
+const char *ui_tr(const struct ui *ui, const char *english)
+{
+	if (english && ui->host.translate) {
+		const char *t = ui->host.translate(ui->host.user, english);
+		if (t && *t)
+			return t;
+	}
+	return english;
+}
+
+struct ui *ui_create(const struct ui_config *cfg, const struct ui_host *host,
+		     const struct journey *const *journeys, size_t n)
+{
+	struct ui *ui = mem_calloc(1, sizeof *ui);
+	if (!ui)
+		return NULL;
+	ui->cfg = *cfg;
+	if (ui->cfg.idle_seconds <= 0)
+		ui->cfg.idle_seconds = 120;
+	if (ui->cfg.warning_seconds <= 0)
+		ui->cfg.warning_seconds = 30;
+	if (ui->cfg.dpi <= 0)
+		ui->cfg.dpi = 96;
+	ui->host = *host;
+	ui->journeys = journeys;
+	ui->njourneys = n;
+	ui->language = cfg->nlanguages ? cfg->languages[0].code : "en";
+	ui->field_step = (size_t)-1;
+	ui->screen = UI_SCREEN_WELCOME;
+	return ui;
+}
+
+static void wipe_fields(struct ui *ui)
+{
+	mem_wipe(ui->fields, sizeof ui->fields);
+	memset(ui->chosen, 0, sizeof ui->chosen);
+	ui->nfields = 0;
+	ui->field_step = (size_t)-1;
+	ui->errors = false;
+}
+
+/* Ends the citizen's session: every answer and every typed box is wiped,
+ * the language goes back to the first, and Welcome shows. */
+static void end_session(struct ui *ui)
+{
+	session_destroy(ui->session);
+	ui->session = NULL;
+	ui->journey = NULL;
+	wipe_fields(ui);
+	mem_wipe(ui->reference, sizeof ui->reference);
+	ui->language = ui->cfg.nlanguages ? ui->cfg.languages[0].code : "en";
+	ui->screen = UI_SCREEN_WELCOME;
+	ui->dialog_timeout = ui->dialog_save_failed = false;
+	ui->kbd_visible = false;
+	ui->has_focus = false;
+	ui->scroll = 0;
+	if (ui->draw.arena)
+		mem_wipe(ui->draw.arena, ui->draw.arena_cap);
+}
+
+void ui_destroy(struct ui *ui)
+{
+	if (!ui)
+		return;
+	end_session(ui);
+	ui_draw_free(&ui->draw);
+	mem_free(ui->w);
+	mem_free(ui);
+}
+
+const struct ui_draw_list *ui_draw(const struct ui *ui)
+{
+	return &ui->draw;
+}
+
+const struct ui_widget *ui_widgets(const struct ui *ui, size_t *n)
+{
+	*n = ui->nw;
+	return ui->w;
+}
+
+const char *ui_widget_label(const struct ui *ui, const struct ui_widget *w)
+{
+	return ui->draw.arena ? ui->draw.arena + w->label : "";
+}
+
+int ui_focus(const struct ui *ui)
+{
+	for (size_t i = 0; ui->has_focus && i < ui->nw; i++)
+		if (ui->w[i].focusable && ui->w[i].action == ui->focus_action &&
+		    ui->w[i].arg == ui->focus_arg)
+			return (int)i;
+	return -1;
+}
+
+enum ui_screen ui_screen_get(const struct ui *ui)
+{
+	return ui->screen;
+}
+
+const struct session *ui_session(const struct ui *ui)
+{
+	return ui->session;
+}
+
+const char *ui_language(const struct ui *ui)
+{
+	return ui->language;
+}
+
+bool ui_is_focused(const struct ui *ui, enum ui_action a, int arg)
+{
+	return ui->has_focus && ui->focus_action == a && ui->focus_arg == arg;
+}
+
+const struct journey_step *ui_current_step(const struct ui *ui)
+{
+	return ui->session ? session_step(ui->session) : NULL;
+}
+
+struct ui_field *ui_focused_field(struct ui *ui)
+{
+	if (ui->screen == UI_SCREEN_STEP && ui->has_focus &&
+	    ui->focus_action == UI_ACT_FIELD && ui->focus_arg >= 0 &&
+	    (size_t)ui->focus_arg < ui->nfields)
+		return &ui->fields[ui->focus_arg];
+	return NULL;
+}
+
+enum ui_kbd_layout ui_field_layout(const struct ui *ui, int box)
+{
+	const struct journey_step *st = ui_current_step(ui);
+	if (!st)
+		return KBD_LETTERS;
+	switch (st->kind) {
+	case STEP_EMAIL: return KBD_EMAIL;
+	case STEP_POSTCODE:
+	case STEP_NINO:
+	case STEP_VEHICLE_REG: return KBD_UPPER;
+	case STEP_NUMBER:
+	case STEP_PHONE:
+	case STEP_DATE: return KBD_DIGITS;
+	case STEP_ADDRESS: return box == ADDR_POSTCODE ? KBD_UPPER : KBD_LETTERS;
+	default: return KBD_LETTERS;
+	}
+}
+
+static void set_focus(struct ui *ui, enum ui_action a, int arg)
+{
+	ui->has_focus = true;
+	ui->focus_action = a;
+	ui->focus_arg = arg;
+	ui->reveal_focus = true;
+	if (a == UI_ACT_FIELD) {
+		ui->kbd_visible = true;
+		ui->kbd_shift = false;
+		ui->kbd_layout = ui_field_layout(ui, arg);
+	}
+}
+
+static void field_set(struct ui_field *f, const char *text)
+{
+	size_t n = strlen(text);
+	if (n >= sizeof f->text)
+		n = sizeof f->text - 1;
+	mem_wipe(f->text, sizeof f->text);
+	memcpy(f->text, text, n);
+	f->len = n;
+	f->caret = f->anchor = n;
+	f->scroll_x = f->scroll_y = 0;
+}
+
+static size_t boxes_for(const struct journey_step *st)
+{
+	switch (st->kind) {
+	case STEP_DATE: return DATE_PARTS;
+	case STEP_ADDRESS: return ADDR_PARTS;
+	case STEP_SINGLE_CHOICE:
+	case STEP_MULTIPLE_CHOICE:
+	case STEP_YES_NO:
+	case STEP_INFO:
+	case STEP_CHECK_ANSWERS:
+	case STEP_CONFIRMATION: return 0;
+	default: return 1;
+	}
+}
+
+/* A new page: the boxes hold the answer already given (after Back or
+ * Change), focus goes to the first control, the page scrolls to the top. */
+static void enter_step(struct ui *ui)
+{
+	const struct journey_step *st = session_step(ui->session);
+	size_t cur = session_current(ui->session);
+	wipe_fields(ui);
+	ui->field_step = cur;
+	ui->nfields = boxes_for(st);
+	const struct answer *a = session_answer(ui->session, cur);
+	for (size_t i = 0; i < ui->nfields; i++)
+		field_set(&ui->fields[i], i < a->nparts ? a->parts[i] : "");
+	if (st->kind == STEP_SINGLE_CHOICE || st->kind == STEP_MULTIPLE_CHOICE)
+		for (size_t k = 0; k < st->noptions; k++)
+			ui->chosen[k] = answer_has(a, st->options[k].value);
+	if (st->kind == STEP_YES_NO) {
+		ui->chosen[0] = answer_has(a, "yes");
+		ui->chosen[1] = answer_has(a, "no");
+	}
+	ui->scroll = 0;
+	ui->kbd_visible = false;
+	ui->has_focus = false;
+	ui->guard_until = ui->now + UI_GUARD_MS;
+	if (ui->nfields)
+		set_focus(ui, UI_ACT_FIELD, 0);
+	else if (journey_kind_is_question(st->kind))
+		set_focus(ui, UI_ACT_OPTION, 0);
+	else
+		set_focus(ui, st->kind == STEP_CHECK_ANSWERS ? UI_ACT_SEND
+			      : session_finished(ui->session) ? UI_ACT_FINISH
+							      : UI_ACT_CONTINUE,
+			  0);
+	ui->screen = UI_SCREEN_STEP;
+}
+
+static void go_screen(struct ui *ui, enum ui_screen s)
+{
+	ui->screen = s;
+	ui->scroll = 0;
+	ui->kbd_visible = false;
+	ui->guard_until = ui->now + UI_GUARD_MS;
+	ui->has_focus = false;
+	switch (s) {
+	case UI_SCREEN_WELCOME: set_focus(ui, UI_ACT_START, 0); break;
+	case UI_SCREEN_SERVICES: set_focus(ui, UI_ACT_SERVICE, 0); break;
+	case UI_SCREEN_HELP: set_focus(ui, UI_ACT_HELP_RETURN, 0); break;
+	case UI_SCREEN_STEP: break;
+	}
+}
+
+static bool start_journey(struct ui *ui, size_t i)
+{
+	if (i >= ui->njourneys)
+		return false;
+	/* The date comes from the host each time: a kiosk runs for days. */
+	struct cdate today = ui->host.today(ui->host.user);
+	session_destroy(ui->session);
+	ui->journey = ui->journeys[i];
+	ui->session = session_create(ui->journey, &today);
+	if (!ui->session) {
+		ui->journey = NULL;
+		return false;
+	}
+	enter_step(ui);
+	return true;
+}
+
+/* The parts of the current step as typed or chosen. */
+static size_t gather(struct ui *ui, const char **parts)
+{
+	const struct journey_step *st = session_step(ui->session);
+	size_t n = 0;
+	if (st->kind == STEP_SINGLE_CHOICE || st->kind == STEP_MULTIPLE_CHOICE) {
+		for (size_t k = 0; k < st->noptions; k++)
+			if (ui->chosen[k])
+				parts[n++] = st->options[k].value;
+	} else if (st->kind == STEP_YES_NO) {
+		if (ui->chosen[0])
+			parts[n++] = "yes";
+		if (ui->chosen[1])
+			parts[n++] = "no";
+	} else {
+		for (size_t i = 0; i < ui->nfields; i++)
+			parts[n++] = ui->fields[i].text;
+	}
+	return n;
+}
+
+static void do_continue(struct ui *ui)
+{
+	const char *parts[ANSWER_MAX_PARTS];
+	size_t n = gather(ui, parts);
+	enum hatch_err rc = session_continue(ui->session, parts, n);
+	if (rc == HATCH_ERR_INPUT) {
+		/* The error summary takes focus, at the top of the page. */
+		ui->errors = true;
+		ui->scroll = 0;
+		set_focus(ui, UI_ACT_ERROR_LINK, -1);
+		ui->kbd_visible = false;
+		return;
+	}
+	if (rc == HATCH_OK)
+		enter_step(ui);
+}
+
+static void do_send(struct ui *ui)
+{
+	char ref[REFERENCE_SIZE] = "";
+	enum hatch_err rc = HATCH_ERR_STATE;
+	if (ui->host.submit)
+		rc = ui->host.submit(ui->host.user, ui->session, ui->language, ref);
+	if (rc == HATCH_OK)
+		rc = session_confirm(ui->session, ref);
+	if (rc != HATCH_OK) {
+		/* Nothing is lost: the answers stay, and staff are asked for. */
+		if (session_step(ui->session)->kind != STEP_CHECK_ANSWERS)
+			enter_step(ui); /* a required answer went missing */
+		else
+			ui->dialog_save_failed = true;
+		set_focus(ui, UI_ACT_DISMISS, 0);
+		return;
+	}
+	memcpy(ui->reference, ref, sizeof ui->reference);
+	enter_step(ui);
+}
+
+static void do_back(struct ui *ui)
+{
+	switch (ui->screen) {
+	case UI_SCREEN_SERVICES: go_screen(ui, UI_SCREEN_WELCOME); break;
+	case UI_SCREEN_HELP: ui->screen = ui->help_from; ui->guard_until = ui->now + UI_GUARD_MS; break;
+	case UI_SCREEN_STEP:
+		if (session_back(ui->session))
+			enter_step(ui);
+		else {
+			session_destroy(ui->session);
+			ui->session = NULL;
+			wipe_fields(ui);
+			go_screen(ui, UI_SCREEN_SERVICES);
+		}
+		break;
+	case UI_SCREEN_WELCOME: break;
+	}
+}
+
+static void toggle_option(struct ui *ui, int k)
+{
+	const struct journey_step *st = ui_current_step(ui);
+	if (!st || k < 0)
+		return;
+	if (st->kind == STEP_MULTIPLE_CHOICE) {
+		if ((size_t)k >= st->noptions)
+			return;
+		ui->chosen[k] = !ui->chosen[k];
+		/* "None of these" clears the others, and they clear it. */
+		if (ui->chosen[k])
+			for (size_t i = 0; i < st->noptions; i++)
+				if ((int)i != k &&
+				    (st->options[k].exclusive || st->options[i].exclusive))
+					ui->chosen[i] = false;
+	} else {
+		size_t n = st->kind == STEP_YES_NO ? 2 : st->noptions;
+		if ((size_t)k >= n)
+			return;
+		for (size_t i = 0; i < n; i++)
+			ui->chosen[i] = (int)i == k;
+	}
+}
+
+/* ---- text editing ---- */
+
+static size_t prev_char(const struct ui_field *f, size_t at)
+{
+	if (!at)
+		return 0;
+	at--;
+	while (at && ((unsigned char)f->text[at] & 0xC0) == 0x80)
+		at--;
+	return at;
+}
+
+static size_t next_char(const struct ui_field *f, size_t at)
+{
+	if (at >= f->len)
+		return f->len;
+	at++;
+	while (at < f->len && ((unsigned char)f->text[at] & 0xC0) == 0x80)
+		at++;
+	return at;
+}
+
+static void delete_selection(struct ui_field *f)
+{
+	size_t a = f->anchor < f->caret ? f->anchor : f->caret;
+	size_t b = f->anchor < f->caret ? f->caret : f->anchor;
+	if (a == b)
+		return;
+	memmove(f->text + a, f->text + b, f->len - b + 1);
+	f->len -= b - a;
+	mem_wipe(f->text + f->len, sizeof f->text - f->len);
+	f->caret = f->anchor = a;
+}
+
+static void insert_text(struct ui *ui, struct ui_field *f, const char *s)
+{
+	const struct journey_step *st = ui_current_step(ui);
+	size_t n = strlen(s);
+	if (!utf8_valid(s, n))
+		return;
+	/* One line boxes take no line breaks. */
+	if (st && st->kind != STEP_LONG_TEXT && strchr(s, '\n'))
+		return;
+	delete_selection(f);
+	if (n > sizeof f->text - 1 - f->len)
+		return; /* full: a hard cap, never an overflow */
+	memmove(f->text + f->caret + n, f->text + f->caret, f->len - f->caret + 1);
+	memcpy(f->text + f->caret, s, n);
+	f->len += n;
+	f->caret += n;
+	f->anchor = f->caret;
+}
+
+static bool edit_key(struct ui *ui, struct ui_field *f, const struct ui_input *in)
+{
+	size_t to;
+	switch (in->key) {
+	case UI_KEY_BACKSPACE:
+		if (f->caret == f->anchor)
+			f->anchor = prev_char(f, f->caret);
+		delete_selection(f);
+		return true;
+	case UI_KEY_DELETE:
+		if (f->caret == f->anchor)
+			f->anchor = next_char(f, f->caret);
+		delete_selection(f);
+		return true;
+	case UI_KEY_LEFT:
+	case UI_KEY_RIGHT:
+	case UI_KEY_HOME:
+	case UI_KEY_END:
+		to = in->key == UI_KEY_LEFT    ? prev_char(f, f->caret)
+		     : in->key == UI_KEY_RIGHT ? next_char(f, f->caret)
+		     : in->key == UI_KEY_HOME  ? 0
+					       : f->len;
+		f->caret = to;
+		if (!in->shift)
+			f->anchor = to;
+		return true;
+	case UI_KEY_SELECT_ALL:
+		f->anchor = 0;
+		f->caret = f->len;
+		return true;
+	default:
+		(void)ui;
+		return false;
+	}
+}
+
+static void press_key(struct ui *ui, int index)
+{
+	const struct ui_key_def *const *rows;
+	const size_t *counts;
+	size_t nrows = ui_kbd_rows(ui->kbd_layout, ui->kbd_shift, &rows, &counts);
+	int k = index;
+	const struct ui_key_def *key = NULL;
+	for (size_t r = 0; r < nrows && !key; r++) {
+		if ((size_t)k < counts[r])
+			key = &rows[r][k];
+		else
+			k -= (int)counts[r];
+	}
+	struct ui_field *f = ui_focused_field(ui);
+	if (!key)
+		return;
+	/* Pressing a key keeps focus in the box being typed in. */
+	switch (key->special) {
+	case KEY_CHAR:
+	case KEY_SPACE:
+		if (f) {
+			insert_text(ui, f, key->insert);
+			if (ui->kbd_shift && ui->kbd_layout != KBD_UPPER)
+				ui->kbd_shift = false;
+		}
+		break;
+	case KEY_SHIFT: ui->kbd_shift = !ui->kbd_shift; break;
+	case KEY_BACKSPACE:
+		if (f) {
+			struct ui_input bk = {.kind = UI_IN_KEY, .key = UI_KEY_BACKSPACE};
+			edit_key(ui, f, &bk);
+		}
+		break;
+	case KEY_TO_SYMBOLS: ui->kbd_layout = KBD_SYMBOLS; break;
+	case KEY_TO_LETTERS: ui->kbd_layout = ui_field_layout(ui, ui->focus_arg); if (ui->kbd_layout == KBD_SYMBOLS || ui->kbd_layout == KBD_DIGITS) ui->kbd_layout = KBD_LETTERS; break;
+	case KEY_DONE:
+		ui->kbd_visible = false;
+		set_focus(ui, UI_ACT_CONTINUE, 0);
+		ui->kbd_visible = false;
+		break;
+	}
+	if (key->special != KEY_DONE && f)
+		ui->reveal_focus = true;
+}
+
+/* ---- actions ---- */
+
+static void activate(struct ui *ui, const struct ui_widget *w)
+{
+	switch (w->action) {
+	case UI_ACT_START: go_screen(ui, UI_SCREEN_SERVICES); break;
+	case UI_ACT_LANGUAGE:
+		if (w->arg >= 0 && (size_t)w->arg < ui->cfg.nlanguages)
+			ui->language = ui->cfg.languages[w->arg].code;
+		break;
+	case UI_ACT_SERVICE: start_journey(ui, (size_t)w->arg); break;
+	case UI_ACT_CONTINUE:
+		if (ui->screen == UI_SCREEN_STEP)
+			do_continue(ui);
+		break;
+	case UI_ACT_BACK: do_back(ui); break;
+	case UI_ACT_HELP:
+		if (ui->screen != UI_SCREEN_HELP) {
+			ui->help_from = ui->screen;
+			go_screen(ui, UI_SCREEN_HELP);
+		}
+		break;
+	case UI_ACT_HELP_RETURN:
+		ui->screen = ui->help_from;
+		ui->guard_until = ui->now + UI_GUARD_MS;
+		ui->has_focus = false;
+		break;
+	case UI_ACT_FIELD: set_focus(ui, UI_ACT_FIELD, w->arg); break;
+	case UI_ACT_OPTION:
+		toggle_option(ui, w->arg);
+		set_focus(ui, UI_ACT_OPTION, w->arg);
+		break;
+	case UI_ACT_CHANGE:
+		if (session_change(ui->session, (size_t)w->arg) == HATCH_OK)
+			enter_step(ui);
+		break;
+	case UI_ACT_SEND: do_send(ui); break;
+	case UI_ACT_FINISH:
+	case UI_ACT_START_AGAIN: end_session(ui); go_screen(ui, UI_SCREEN_WELCOME); break;
+	case UI_ACT_ERROR_LINK:
+		if (w->arg >= 0) {
+			const struct journey_step *st = ui_current_step(ui);
+			if (st && boxes_for(st))
+				set_focus(ui, UI_ACT_FIELD, w->arg);
+			else
+				set_focus(ui, UI_ACT_OPTION, 0);
+		}
+		break;
+	case UI_ACT_KEY: press_key(ui, w->arg); break;
+	case UI_ACT_SCROLL_UP: ui->scroll -= ui->body_h * 3 / 4; break;
+	case UI_ACT_SCROLL_DOWN: ui->scroll += ui->body_h * 3 / 4; break;
+	case UI_ACT_MORE_TIME: ui->dialog_timeout = false; ui->has_focus = false; break;
+	case UI_ACT_DISMISS: ui->dialog_save_failed = false; set_focus(ui, UI_ACT_SEND, 0); break;
+	case UI_ACT_NONE: break;
+	}
+}
+
+/* ---- input ---- */
+
+static bool idle_applies(const struct ui *ui)
+{
+	return ui->screen != UI_SCREEN_WELCOME || ui->session ||
+	       (ui->cfg.nlanguages && strcmp(ui->language, ui->cfg.languages[0].code));
+}
+
+static bool hit(const struct ui_widget *w, int x, int y)
+{
+	return w->visible && x >= w->rect.x && y >= w->rect.y && x < w->rect.x + w->rect.w &&
+	       y < w->rect.y + w->rect.h;
+}
+
+/* The topmost widget that takes a tap at X, Y: a dialog's own first. */
+static int widget_at(const struct ui *ui, int x, int y)
+{
+	bool dialog = ui->dialog_timeout || ui->dialog_save_failed;
+	for (size_t i = ui->nw; i-- > 0;) {
+		const struct ui_widget *w = &ui->w[i];
+		if (w->action == UI_ACT_NONE && w->role != UI_ROLE_DIALOG)
+			continue;
+		if (!hit(w, x, y))
+			continue;
+		if (dialog && w->role == UI_ROLE_DIALOG)
+			return -1; /* inside the dialog but on nothing */
+		if (dialog && w->action != UI_ACT_MORE_TIME &&
+		    w->action != UI_ACT_START_AGAIN && w->action != UI_ACT_DISMISS)
+			continue;
+		if (w->action != UI_ACT_NONE)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Places the caret of a box where it was tapped. */
+static void caret_at(struct ui *ui, const struct ui_widget *w, int x)
+{
+	struct ui_field *f = ui_focused_field(ui);
+	if (!f || !ui->have_metrics || w->role != UI_ROLE_TEXTBOX)
+		return;
+	const struct journey_step *st = ui_current_step(ui);
+	if (st && st->kind == STEP_LONG_TEXT) {
+		f->caret = f->anchor = f->len;
+		return;
+	}
+	int rel = x - w->rect.x - ui->st.pad / 2 + f->scroll_x;
+	size_t at = 0;
+	while (at < f->len) {
+		size_t nx = next_char(f, at);
+		int mid = (ui_text_width(ui, UI_FONT_REGULAR, ui->st.body_px, f->text, at) +
+			   ui_text_width(ui, UI_FONT_REGULAR, ui->st.body_px, f->text, nx)) / 2;
+		if (rel < mid)
+			break;
+		at = nx;
+	}
+	f->caret = f->anchor = at;
+}
+
+static bool move_focus(struct ui *ui, int dir)
+{
+	int n = (int)ui->nw, cur = ui_focus(ui);
+	bool dialog = ui->dialog_timeout || ui->dialog_save_failed;
+	for (int step = 1; step <= n; step++) {
+		int i = cur < 0 ? (dir > 0 ? step - 1 : n - step)
+				: ((cur + dir * step) % n + n) % n;
+		const struct ui_widget *w = &ui->w[i];
+		if (!w->focusable)
+			continue;
+		if (dialog && w->action != UI_ACT_MORE_TIME &&
+		    w->action != UI_ACT_START_AGAIN && w->action != UI_ACT_DISMISS)
+			continue;
+		set_focus(ui, w->action, w->arg);
+		if (w->action != UI_ACT_FIELD && w->action != UI_ACT_KEY)
+			ui->kbd_visible = false;
+		return true;
+	}
+	return false;
+}
+
+static bool handle_key(struct ui *ui, const struct ui_input *in)
+{
+	struct ui_field *f = ui_focused_field(ui);
+	int fi = ui_focus(ui);
+	const struct ui_widget *fw = fi >= 0 ? &ui->w[fi] : NULL;
+	bool dialog = ui->dialog_timeout || ui->dialog_save_failed;
+	if (f && !dialog && edit_key(ui, f, in))
+		return true;
+	switch (in->key) {
+	case UI_KEY_TAB: return move_focus(ui, in->shift ? -1 : 1);
+	case UI_KEY_DOWN:
+	case UI_KEY_RIGHT: return move_focus(ui, 1);
+	case UI_KEY_UP:
+	case UI_KEY_LEFT: return move_focus(ui, -1);
+	case UI_KEY_PAGE_DOWN: ui->scroll += ui->body_h * 3 / 4; return true;
+	case UI_KEY_PAGE_UP: ui->scroll -= ui->body_h * 3 / 4; return true;
+	case UI_KEY_ENTER:
+	case UI_KEY_SPACE:
+		if (f && !dialog) {
+			const struct journey_step *st = ui_current_step(ui);
+			if (st && st->kind == STEP_LONG_TEXT && in->key == UI_KEY_ENTER) {
+				insert_text(ui, f, "\n");
+				return true;
+			}
+			if (in->key == UI_KEY_SPACE)
+				return false;
+			/* Enter in a box: on to the next box, or Continue. */
+			if ((size_t)ui->focus_arg + 1 < ui->nfields)
+				set_focus(ui, UI_ACT_FIELD, ui->focus_arg + 1);
+			else
+				do_continue(ui);
+			return true;
+		}
+		if (fw) {
+			activate(ui, fw);
+			return true;
+		}
+		return false;
+	case UI_KEY_ESCAPE:
+		if (ui->dialog_timeout) {
+			ui->dialog_timeout = false;
+			return true;
+		}
+		if (ui->dialog_save_failed) {
+			ui->dialog_save_failed = false;
+			return true;
+		}
+		do_back(ui);
+		return true;
+	default: return false;
+	}
+}
+
+bool ui_handle(struct ui *ui, const struct ui_input *in)
+{
+	ui->now = in->ms;
+	if (in->kind == UI_IN_TICK) {
+		if (ui->dialog_timeout) {
+			if (in->ms >= ui->dialog_deadline) {
+				end_session(ui);
+				go_screen(ui, UI_SCREEN_WELCOME);
+			}
+			return true; /* the countdown moved */
+		}
+		if (idle_applies(ui) &&
+		    in->ms >= ui->last_input + (uint64_t)ui->cfg.idle_seconds * 1000) {
+			ui_show_timeout(ui, in->ms);
+			return true;
+		}
+		return false;
+	}
+	ui->last_input = in->ms;
+	bool was_visible = ui->focus_visible;
+	ui->focus_visible = in->kind == UI_IN_KEY || (in->kind == UI_IN_TEXT && ui->focus_visible);
+	bool dialog = ui->dialog_timeout || ui->dialog_save_failed;
+	if (was_visible != ui->focus_visible && in->kind == UI_IN_KEY) {
+		bool r = handle_key(ui, in);
+		(void)r;
+		return true;
+	}
+	switch (in->kind) {
+	case UI_IN_DOWN:
+		ui->pressing = true;
+		ui->dragging = false;
+		ui->press_widget = widget_at(ui, in->x, in->y);
+		ui->press_x = in->x;
+		ui->press_y = in->y;
+		ui->press_scroll = ui->scroll;
+		return false;
+	case UI_IN_MOVE:
+		if (!ui->pressing || dialog)
+			return false;
+		if (!ui->dragging && (abs(in->y - ui->press_y) > UI_DRAG_PX) &&
+		    in->y >= ui->body.y && in->y < ui->body.y + ui->body.h)
+			ui->dragging = true;
+		if (ui->dragging) {
+			ui->scroll = ui->press_scroll - (in->y - ui->press_y);
+			return true;
+		}
+		return false;
+	case UI_IN_UP: {
+		if (!ui->pressing)
+			return false;
+		ui->pressing = false;
+		if (ui->dragging || in->ms < ui->guard_until)
+			return ui->dragging;
+		int i = widget_at(ui, in->x, in->y);
+		if (i < 0 || i != ui->press_widget)
+			return false;
+		struct ui_widget w = ui->w[i];
+		activate(ui, &w);
+		if (w.action == UI_ACT_FIELD)
+			caret_at(ui, &w, in->x);
+		else if (w.action != UI_ACT_KEY && ui->screen == UI_SCREEN_STEP &&
+			 w.action != UI_ACT_FIELD)
+			ui->kbd_visible = ui->kbd_visible && ui_focused_field(ui);
+		return true;
+	}
+	case UI_IN_KEY: return handle_key(ui, in);
+	case UI_IN_TEXT: {
+		struct ui_field *f = ui_focused_field(ui);
+		if (f && !dialog) {
+			insert_text(ui, f, in->text);
+			ui->reveal_focus = true;
+			return true;
+		}
+		if (!strcmp(in->text, " ")) {
+			struct ui_input sp = *in;
+			sp.kind = UI_IN_KEY;
+			sp.key = UI_KEY_SPACE;
+			return handle_key(ui, &sp);
+		}
+		return false;
+	}
+	case UI_IN_TICK: break;
+	}
+	return false;
+}
+
+long ui_next_timer(const struct ui *ui, uint64_t now)
+{
+	if (ui->dialog_timeout) {
+		if (now >= ui->dialog_deadline)
+			return 0;
+		/* Wake as the countdown's second changes. */
+		long left = (long)(ui->dialog_deadline - now);
+		long r = left % 1000;
+		return r ? r : 1000;
+	}
+	if (!idle_applies(ui))
+		return -1;
+	uint64_t at = ui->last_input + (uint64_t)ui->cfg.idle_seconds * 1000;
+	return at > now ? (long)(at - now) : 0;
+}
+
+void ui_show_timeout(struct ui *ui, uint64_t now)
+{
+	ui->now = now;
+	ui->dialog_timeout = true;
+	ui->dialog_deadline = now + (uint64_t)ui->cfg.warning_seconds * 1000;
+	ui->kbd_visible = false;
+	set_focus(ui, UI_ACT_MORE_TIME, 0);
+}
+
+void ui_select_language(struct ui *ui, const char *code)
+{
+	for (size_t i = 0; i < ui->cfg.nlanguages; i++)
+		if (!strcmp(ui->cfg.languages[i].code, code))
+			ui->language = ui->cfg.languages[i].code;
+}
+
+void ui_show_screen(struct ui *ui, enum ui_screen screen)
+{
+	if (screen == UI_SCREEN_HELP)
+		ui->help_from = ui->screen;
+	go_screen(ui, screen);
+}
+
+/* Copies one answer as typed from JSON: a string, or a list of strings. */
+static enum hatch_err answer_parts(json_t *v, const char **parts, size_t *n)
+{
+	*n = 0;
+	if (json_is_string(v)) {
+		parts[(*n)++] = json_string_value(v);
+		return HATCH_OK;
+	}
+	if (!json_is_array(v) || json_array_size(v) > ANSWER_MAX_PARTS)
+		return HATCH_ERR_INPUT;
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		json_t *p = json_array_get(v, i);
+		if (!json_is_string(p))
+			return HATCH_ERR_INPUT;
+		parts[(*n)++] = json_string_value(p);
+	}
+	return HATCH_OK;
+}
+
+enum hatch_err ui_show_step(struct ui *ui, const char *journey_id, const char *step_id,
+			    const char *answers_json, struct hatch_error *e)
+{
+	size_t ji = 0;
+	while (ji < ui->njourneys && strcmp(ui->journeys[ji]->id, journey_id))
+		ji++;
+	if (ji == ui->njourneys)
+		return err_set(e, HATCH_ERR_NOTFOUND, "no journey has the id \"%s\"", journey_id);
+	const struct journey *j = ui->journeys[ji];
+	long target = journey_find_step(j, step_id);
+	if (target < 0)
+		return err_set(e, HATCH_ERR_NOTFOUND, "journey \"%s\" has no step \"%s\"",
+			       journey_id, step_id);
+	json_t *answers = NULL;
+	if (answers_json) {
+		json_error_t je;
+		answers = json_loads(answers_json, JSON_REJECT_DUPLICATES, &je);
+		if (!answers || !json_is_object(answers)) {
+			json_decref(answers);
+			return err_set(e, HATCH_ERR_INPUT, "answers: line %d: %s", je.line,
+				       answers ? "must be an object of step id: answer" : je.text);
+		}
+	}
+	if (!start_journey(ui, ji)) {
+		json_decref(answers);
+		return err_set(e, HATCH_ERR_NOMEM, "out of memory");
+	}
+	/* Walk forward with the given answers until the step is reached. */
+	enum hatch_err rc = HATCH_OK;
+	while (session_current(ui->session) != (size_t)target) {
+		const struct journey_step *st = session_step(ui->session);
+		if (session_finished(ui->session)) {
+			rc = err_set(e, HATCH_ERR_INPUT,
+				     "the answers lead to \"%s\", which ends the journey before \"%s\"",
+				     st->id, step_id);
+			break;
+		}
+		if (st->kind == STEP_CHECK_ANSWERS) {
+			if (j->steps[target].kind != STEP_CONFIRMATION) {
+				rc = err_set(e, HATCH_ERR_INPUT,
+					     "the answers do not lead to \"%s\"", step_id);
+				break;
+			}
+			do_send(ui);
+			if (session_step(ui->session)->kind != STEP_CONFIRMATION)
+				rc = err_set(e, HATCH_ERR_IO, "the record could not be saved");
+			break;
+		}
+		const char *parts[ANSWER_MAX_PARTS];
+		size_t n = 0;
+		json_t *v = answers ? json_object_get(answers, st->id) : NULL;
+		if (v && answer_parts(v, parts, &n) != HATCH_OK) {
+			rc = err_set(e, HATCH_ERR_INPUT,
+				     "answers: \"%s\" must be a string or a list of strings", st->id);
+			break;
+		}
+		if (journey_kind_is_question(st->kind) && !v && st->required) {
+			rc = err_set(e, HATCH_ERR_INPUT,
+				     "answers: \"%s\" needs an answer to reach \"%s\"", st->id,
+				     step_id);
+			break;
+		}
+		if (session_continue(ui->session, parts, n) != HATCH_OK) {
+			const struct session_error *errs;
+			size_t ne = session_errors(ui->session, &errs);
+			rc = err_set(e, HATCH_ERR_INPUT, "answers: \"%s\": %s", st->id,
+				     ne ? errs[0].message : "not accepted");
+			break;
+		}
+	}
+	json_decref(answers);
+	if (rc == HATCH_OK)
+		enter_step(ui);
+	return rc;
+}

@@ -1,0 +1,245 @@
+/* The kiosk's screens without a screen: ui/ turns the kiosk's state (which
+ * screen, a citizen's session, what is typed and focused) into a widget tree
+ * and a draw list, and turns ui_input (already translated from touch, mouse
+ * and keys by sdl/) into changes. It asks the renderer for text widths
+ * through callbacks, as microui does, and knows no SDL, curl or SQLite.
+ * Depends on base/, core/. */
+#ifndef HATCH_UI_UI_H
+#define HATCH_UI_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "core/journey.h"
+#include "core/session.h"
+
+struct ui_rect {
+	int x, y, w, h;
+};
+
+struct ui_color {
+	uint8_t r, g, b, a;
+};
+
+enum ui_font { UI_FONT_REGULAR, UI_FONT_BOLD, UI_FONT_COUNT };
+
+/* Text measurement, answered by the renderer (shaped text). */
+struct ui_metrics {
+	void *user;
+	int (*text_width)(void *user, enum ui_font font, int px, const char *s, size_t n);
+	int (*line_height)(void *user, enum ui_font font, int px);
+};
+
+/* ---- the draw list ---- */
+
+enum ui_cmd_kind {
+	UI_CMD_RECT,   /* filled rectangle */
+	UI_CMD_BORDER, /* rectangle outline THICKNESS wide, inside R */
+	UI_CMD_TEXT,   /* one line of text with its top-left at R.x, R.y */
+	UI_CMD_QR,     /* QR modules: QR_WIDTH squared bytes, 1 = dark */
+	UI_CMD_ICON,   /* a named icon fitted into R */
+	UI_CMD_CLIP,   /* later commands are clipped to R */
+	UI_CMD_UNCLIP,
+};
+
+struct ui_cmd {
+	enum ui_cmd_kind kind;
+	struct ui_rect r;
+	struct ui_color color;
+	int thickness;
+	enum ui_font font;
+	int px;
+	size_t text, len;  /* TEXT: bytes in the list's arena; ICON: the name */
+	size_t qr_width;   /* QR: modules a side; the modules are at TEXT */
+	int widget;        /* the widget it belongs to, or -1 */
+};
+
+struct ui_draw_list {
+	struct ui_cmd *cmds;
+	size_t n, cap;
+	char *arena;
+	size_t arena_len, arena_cap;
+};
+
+/* The bytes of a TEXT, ICON or QR command. */
+const char *ui_cmd_data(const struct ui_draw_list *d, const struct ui_cmd *c);
+
+/* ---- widgets ---- */
+
+enum ui_role {
+	UI_ROLE_BUTTON,
+	UI_ROLE_LINK,
+	UI_ROLE_TEXTBOX,
+	UI_ROLE_RADIO,
+	UI_ROLE_CHECKBOX,
+	UI_ROLE_KEY,
+	UI_ROLE_TILE,
+	UI_ROLE_HEADING,
+	UI_ROLE_TEXT,
+	UI_ROLE_ALERT,
+	UI_ROLE_IMAGE,
+	UI_ROLE_DIALOG,
+};
+
+enum ui_action {
+	UI_ACT_NONE,
+	UI_ACT_START,
+	UI_ACT_LANGUAGE,
+	UI_ACT_SERVICE,
+	UI_ACT_CONTINUE,
+	UI_ACT_BACK,
+	UI_ACT_HELP,
+	UI_ACT_HELP_RETURN,
+	UI_ACT_FIELD,
+	UI_ACT_OPTION,
+	UI_ACT_CHANGE,
+	UI_ACT_SEND,
+	UI_ACT_FINISH,
+	UI_ACT_ERROR_LINK,
+	UI_ACT_KEY,
+	UI_ACT_SCROLL_UP,
+	UI_ACT_SCROLL_DOWN,
+	UI_ACT_MORE_TIME,
+	UI_ACT_START_AGAIN,
+	UI_ACT_DISMISS,
+};
+
+struct ui_widget {
+	enum ui_role role;
+	enum ui_action action;
+	int arg;               /* which option, box, row, key, service, language */
+	struct ui_rect rect;   /* where it is on the screen now */
+	size_t label;          /* accessible name: offset in the draw arena */
+	bool focusable;
+	bool checked;          /* radios and checkboxes */
+	bool in_body;          /* scrolls with the page */
+	bool visible;          /* on screen now (not scrolled away) */
+};
+
+/* ---- input ---- */
+
+enum ui_key {
+	UI_KEY_NONE,
+	UI_KEY_TAB,
+	UI_KEY_UP,
+	UI_KEY_DOWN,
+	UI_KEY_LEFT,
+	UI_KEY_RIGHT,
+	UI_KEY_HOME,
+	UI_KEY_END,
+	UI_KEY_PAGE_UP,
+	UI_KEY_PAGE_DOWN,
+	UI_KEY_ENTER,
+	UI_KEY_SPACE,
+	UI_KEY_ESCAPE,
+	UI_KEY_BACKSPACE,
+	UI_KEY_DELETE,
+	UI_KEY_SELECT_ALL,
+};
+
+enum ui_input_kind {
+	UI_IN_DOWN,   /* finger or button down at X, Y */
+	UI_IN_MOVE,   /* finger or mouse moved while down */
+	UI_IN_UP,
+	UI_IN_KEY,    /* a navigation or editing key */
+	UI_IN_TEXT,   /* typed text (UTF-8) from a physical keyboard */
+	UI_IN_TICK,   /* time passed: timers */
+};
+
+struct ui_input {
+	enum ui_input_kind kind;
+	int x, y;
+	enum ui_key key;
+	bool shift;
+	char text[32];
+	uint64_t ms;   /* monotonic milliseconds */
+};
+
+/* ---- the kiosk ---- */
+
+enum ui_screen {
+	UI_SCREEN_WELCOME,
+	UI_SCREEN_SERVICES,
+	UI_SCREEN_STEP,      /* a page of the journey (question, info, check, confirmation) */
+	UI_SCREEN_HELP,
+};
+
+struct ui_language {
+	const char *code;    /* "cy" */
+	const char *name;    /* in its own language and script: "Cymraeg" */
+};
+
+struct ui_config {
+	const char *council;        /* "Demonstration District Council" */
+	struct ui_color brand;      /* the header's colour */
+	const char *tracking_url;   /* with {reference} in it; NULL: no QR */
+	int idle_seconds;           /* before "Do you need more time?" */
+	int warning_seconds;        /* the countdown in it */
+	int dpi;                    /* of the display: 96 by default */
+	const struct ui_language *languages;
+	size_t nlanguages;
+};
+
+/* What the kiosk needs from the program around it. */
+struct ui_host {
+	void *user;
+	/* Saves the session's record (store/) and returns HATCH_OK, or an
+	 * error after which the citizen is asked to get help and stays on
+	 * check your answers. On success *REFERENCE (REFERENCE_SIZE) holds the
+	 * reference given. */
+	enum hatch_err (*submit)(void *user, struct session *s, const char *language,
+				 char *reference);
+	/* Today's local date, for the date questions of a new session. */
+	struct cdate (*today)(void *user);
+	/* Translates an English program or journey string; NULL: none. */
+	const char *(*translate)(void *user, const char *english);
+};
+
+struct ui;
+
+/* A kiosk showing Welcome. JOURNEYS (N) outlive it. NULL on no memory. */
+struct ui *ui_create(const struct ui_config *cfg, const struct ui_host *host,
+		     const struct journey *const *journeys, size_t n);
+/* Wipes any session and frees; accepts NULL. */
+void ui_destroy(struct ui *ui);
+
+/* Lays the current screen out at W x H and rebuilds the widgets and the
+ * draw list. NOW is monotonic milliseconds (for countdowns). */
+enum hatch_err ui_layout(struct ui *ui, int w, int h, const struct ui_metrics *m,
+			 uint64_t now) HATCH_MUST_CHECK;
+
+const struct ui_draw_list *ui_draw(const struct ui *ui);
+const struct ui_widget *ui_widgets(const struct ui *ui, size_t *n);
+/* The widget's accessible name. */
+const char *ui_widget_label(const struct ui *ui, const struct ui_widget *w);
+/* Index of the focused widget, or -1. */
+int ui_focus(const struct ui *ui);
+
+/* Applies one input. Returns true when the screen must be redrawn. */
+bool ui_handle(struct ui *ui, const struct ui_input *in);
+
+/* Milliseconds from NOW until a timer needs ui_handle(UI_IN_TICK), or -1
+ * when nothing is waiting: the caller may sleep until input. */
+long ui_next_timer(const struct ui *ui, uint64_t now);
+
+/* Puts the kiosk on a screen directly (screenshots, tests): a journey's
+ * step with ANSWERS (a JSON object of step id -> answer as typed: a string,
+ * or a list of strings for dates, addresses and multiple choices). */
+enum hatch_err ui_show_step(struct ui *ui, const char *journey_id, const char *step_id,
+			    const char *answers_json, struct hatch_error *e) HATCH_MUST_CHECK;
+void ui_show_screen(struct ui *ui, enum ui_screen screen);
+/* Chooses the language with CODE, as its button on Welcome does. */
+void ui_select_language(struct ui *ui, const char *code);
+/* Opens the "Do you need more time?" dialog as if the kiosk had been idle. */
+void ui_show_timeout(struct ui *ui, uint64_t now);
+
+enum ui_screen ui_screen_get(const struct ui *ui);
+const struct session *ui_session(const struct ui *ui);
+const char *ui_language(const struct ui *ui);
+
+/* The minimum touch target for DPI: 9 mm, 48 px at 96 dpi. */
+int ui_min_target(int dpi);
+
+#endif

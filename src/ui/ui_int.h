@@ -1,0 +1,141 @@
+/* Internal to ui/: the kiosk's state and the helpers its files share. */
+#ifndef HATCH_UI_UI_INT_H
+#define HATCH_UI_UI_INT_H
+
+#include "core/reference.h"
+#include "ui/ui.h"
+
+#define UI_FIELD_MAX 16384   /* bytes in one box: 4,000 characters of any script */
+#define UI_MAX_BOXES 4       /* an address */
+#define UI_GUARD_MS 400      /* taps ignored after a page changes: no double submits */
+#define UI_DRAG_PX 12        /* movement that turns a tap into a drag */
+
+struct ui_field {
+	char text[UI_FIELD_MAX];
+	size_t len;
+	size_t caret, anchor;   /* byte offsets; a selection runs between them */
+	int scroll_x;           /* pixels the text is moved left to show the caret */
+	int scroll_y;           /* long text: pixels scrolled */
+};
+
+enum ui_kbd_layout { KBD_LETTERS, KBD_SYMBOLS, KBD_EMAIL, KBD_UPPER, KBD_DIGITS };
+
+enum ui_kbd_special {
+	KEY_CHAR,      /* inserts its text */
+	KEY_SHIFT,
+	KEY_BACKSPACE,
+	KEY_SPACE,
+	KEY_TO_SYMBOLS,
+	KEY_TO_LETTERS,
+	KEY_DONE,
+};
+
+struct ui_key_def {
+	const char *label;
+	const char *insert;
+	enum ui_kbd_special special;
+	int span;               /* width in quarter keys */
+};
+
+/* The keys of LAYOUT, row by row: ROWS[r] has COUNTS[r] keys. */
+size_t ui_kbd_rows(enum ui_kbd_layout layout, bool shift,
+		   const struct ui_key_def *const **rows, const size_t **counts);
+
+/* Style: sizes in pixels for the current display and text scale. */
+struct ui_style {
+	int unit;        /* 1 dp */
+	int target;      /* minimum touch target */
+	int pad;
+	int body_px, heading_px, caption_px, button_px, title_px;
+	int header_h, footer_h;
+};
+
+struct ui {
+	struct ui_config cfg;
+	struct ui_host host;
+	const struct journey *const *journeys;
+	size_t njourneys;
+
+	enum ui_screen screen, help_from;
+	struct session *session;
+	const struct journey *journey;
+	const char *language;
+
+	/* What is typed or chosen on the current step, until Continue. */
+	size_t field_step;
+	struct ui_field fields[UI_MAX_BOXES];
+	size_t nfields;
+	bool chosen[JOURNEY_MAX_OPTIONS];
+	bool errors;             /* the error summary is showing */
+	char reference[REFERENCE_SIZE];
+
+	/* Focus is kept by what a widget does, so it survives a relayout. */
+	bool has_focus;
+	enum ui_action focus_action;
+	int focus_arg;
+	bool reveal_focus;       /* scroll the focused widget into view */
+	bool focus_visible;      /* keys are in use: show the focus ring */
+	bool header_hidden;      /* the keyboard took the header's room */
+
+	int scroll, content_h, body_h, scroll_max;
+	bool kbd_visible, kbd_shift;
+	enum ui_kbd_layout kbd_layout;
+
+	bool dialog_timeout, dialog_save_failed;
+	uint64_t dialog_deadline, last_input, guard_until, now;
+
+	/* A press in progress. */
+	bool pressing, dragging;
+	int press_widget, press_x, press_y, press_scroll;
+
+	/* The last layout. */
+	int width, height;
+	struct ui_metrics metrics;
+	bool have_metrics;
+	struct ui_style st;
+	struct ui_widget *w;
+	size_t nw, capw;
+	struct ui_draw_list draw;
+	struct ui_rect body;
+	bool nomem;
+};
+
+const char *ui_tr(const struct ui *ui, const char *english);
+
+/* Draw list and widgets (draw.c). Failures set ui->nomem. */
+void ui_draw_reset(struct ui_draw_list *d);
+void ui_draw_free(struct ui_draw_list *d);
+int ui_push_cmd(struct ui *ui, const struct ui_cmd *c);
+size_t ui_push_bytes(struct ui *ui, const void *p, size_t n);
+void ui_rect_cmd(struct ui *ui, struct ui_rect r, struct ui_color c, int widget);
+void ui_border_cmd(struct ui *ui, struct ui_rect r, struct ui_color c, int thickness,
+		   int widget);
+void ui_clip_cmd(struct ui *ui, const struct ui_rect *r);
+int ui_add_widget(struct ui *ui, enum ui_role role, enum ui_action action, int arg,
+		  struct ui_rect r, const char *label, bool focusable);
+
+/* Text (draw.c). */
+int ui_text_width(struct ui *ui, enum ui_font f, int px, const char *s, size_t n);
+int ui_line_height(struct ui *ui, enum ui_font f, int px);
+/* One line at X, Y. */
+void ui_text_cmd(struct ui *ui, int x, int y, enum ui_font f, int px, struct ui_color c,
+		 const char *s, size_t n, int widget);
+/* Wraps TEXT into lines no wider than W from (X, Y); emits them when EMIT;
+ * returns the height used. Words longer than a line are broken. */
+int ui_paragraph(struct ui *ui, int x, int y, int w, enum ui_font f, int px,
+		 struct ui_color c, const char *text, bool emit, int widget);
+
+/* Colours of the GOV.UK palette. */
+extern const struct ui_color UI_BLACK, UI_WHITE, UI_GREY, UI_MID_GREY, UI_LIGHT_GREY,
+	UI_BLUE, UI_GREEN, UI_RED, UI_YELLOW, UI_DARK_GREEN, UI_SHADE;
+
+/* Screens (screens.c). */
+void ui_build(struct ui *ui);
+
+/* State changes (ui.c) used by the screens. */
+bool ui_is_focused(const struct ui *ui, enum ui_action a, int arg);
+struct ui_field *ui_focused_field(struct ui *ui);
+enum ui_kbd_layout ui_field_layout(const struct ui *ui, int box);
+const struct journey_step *ui_current_step(const struct ui *ui);
+
+#endif
