@@ -8,9 +8,13 @@
 set -eu
 
 NATIVE="build-essential pkg-config clang libclang-rt-14-dev python3
-        libjansson-dev libcmocka-dev libsqlite3-dev libinih-dev"
+        libjansson-dev libcmocka-dev libsqlite3-dev libinih-dev
+        libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libqrencode-dev
+        libfontconfig-dev fonts-noto-core"
 # Libraries whose arm64 -dev packages the cross build links against.
-CROSS_LIBS="libjansson-dev libcmocka-dev libsqlite3-dev libinih-dev"
+CROSS_LIBS="libjansson-dev libcmocka-dev libsqlite3-dev libinih-dev
+        libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libqrencode-dev
+        libfontconfig-dev"
 CROSS_TOOLS="crossbuild-essential-arm64 qemu-user-static"
 
 arm64=0

@@ -8,6 +8,7 @@
 
 #include "app/app.h"
 #include "base/mem.h"
+#include "core/answer.h"
 #include "core/reference.h"
 #include "platform/config.h"
 #include "platform/platform.h"
@@ -38,12 +39,13 @@ struct kiosk {
 	struct ui *ui;
 	struct sdl_view *view;
 	FILE *trace;
+	struct cdate fixed_today;  /* screenshots: a given date, else the clock */
 };
 
 static struct cdate host_today(void *user)
 {
-	(void)user;
-	return platform_today();
+	struct kiosk *k = user;
+	return k->fixed_today.year ? k->fixed_today : platform_today();
 }
 
 /* Saves the session's record in the outbox, durably, before the citizen is
@@ -64,10 +66,10 @@ static enum hatch_err host_submit(void *user, struct session *s, const char *lan
 		if (rc != HATCH_OK)
 			goto fail;
 	} else {
-		/* A screenshot saves nothing; its reference is made up. */
-		memcpy(&seq, rnd, sizeof seq);
-		memcpy(&key, rnd + 8, sizeof key);
-		seq %= REFERENCE_SPACE;
+		/* A screenshot saves nothing; its reference is always the same,
+		 * so that pictures of the confirmation can be compared. */
+		seq = 1;
+		key = 0;
 	}
 	reference_make(seq, key, reference);
 	uuid_format(rnd, uuid);
@@ -358,12 +360,13 @@ static const char screenshot_help[] =
 	"                     a list of strings for dates, addresses and multiple\n"
 	"                     choices) that lead to the step\n"
 	"  --size WxH         default 800x480\n"
-	"  --lang CODE        the language chosen on Welcome\n";
+	"  --lang CODE        the language chosen on Welcome\n"
+	"  --today YYYY-MM-DD the date the answers are checked against (default: today)\n";
 
 int cmd_screenshot(int argc, char **argv)
 {
 	const char *out = NULL, *screen = "welcome", *journey = NULL, *step = NULL,
-		   *answers = NULL, *lang = NULL, *config = NULL;
+		   *answers = NULL, *lang = NULL, *config = NULL, *today = NULL;
 	int w = 800, h = 480;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -378,6 +381,7 @@ int cmd_screenshot(int argc, char **argv)
 				    : !strcmp(a, "--answers") ? &answers
 				    : !strcmp(a, "--lang")    ? &lang
 				    : !strcmp(a, "--config")  ? &config
+				    : !strcmp(a, "--today")   ? &today
 							      : NULL;
 		if (!slot && strcmp(a, "--size"))
 			return app_usage_error("screenshot: unknown option '%s'", a);
@@ -396,6 +400,13 @@ int cmd_screenshot(int argc, char **argv)
 		return app_usage_error("screenshot: --journey and --step go together");
 	struct kiosk k;
 	memset(&k, 0, sizeof k);
+	if (today) {
+		int y, m, d;
+		char tail;
+		if (sscanf(today, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || !cdate_valid(y, m, d))
+			return app_usage_error("screenshot: --today takes a date like 2026-06-15");
+		k.fixed_today = (struct cdate){y, m, d};
+	}
 	struct hatch_error e = {""};
 	int status = kiosk_setup(&k, config, NULL);
 	if (status)

@@ -322,7 +322,8 @@ static bool cfg_parse_languages(const struct cfg_key *k, const char *v, size_t n
 {
 	assert(k->offset == offsetof(struct config, languages));
 	char q[CFG_QUOTED_SIZE];
-	char tags[CONFIG_MAX_LANGUAGES][CONFIG_LANGUAGE_SIZE];
+	/* Zeroed so that what is copied out holds nothing but the tags. */
+	char tags[CONFIG_MAX_LANGUAGES][CONFIG_LANGUAGE_SIZE] = {{0}};
 	size_t count = 0;
 	const char *p = v, *end = v + n;
 	if (n == 0) {

@@ -1,0 +1,636 @@
+/* Unit tests for ui/: every screen of every bundled journey, at 800x480 and
+ * 1920x1080 (and portrait 1080x1920), laid out with the real fonts and
+ * checked through its widget tree and draw list: every control is in the
+ * focus order with a label, targets are big enough and do not overlap,
+ * nothing lies outside the screen and no text is cut. Then input: keys,
+ * taps, the on-screen keyboard, the error summary, timeouts, double taps. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "base/mem.h"
+#include "core/paths.h"
+#include "platform/platform.h"
+#include "sdl/sdl.h"
+#include "ui/ui.h"
+
+static const struct cdate today = {2026, 6, 15};
+static struct sdl_view *view;
+static struct journey *journeys[32];
+static size_t njourneys;
+static int submits;
+static bool fail_submit;
+
+static const struct ui_language langs[] = {
+	{"en", "English"}, {"cy", "Cymraeg"}, {"pl", "Polski"},
+	{"ro", "Rom\xC3\xA2n\xC4\x83"},
+	{"pa", "\xE0\xA8\xAA\xE0\xA9\xB0\xE0\xA8\x9C\xE0\xA8\xBE\xE0\xA8\xAC\xE0\xA9\x80"},
+	{"ur", "\xD8\xA7\xD8\xB1\xD8\xAF\xD9\x88"},
+	{"ar", "\xD8\xA7\xD9\x84\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A\xD8\xA9"},
+};
+
+static enum hatch_err submit(void *user, struct session *s, const char *language, char *ref)
+{
+	(void)user;
+	(void)language;
+	if (fail_submit)
+		return HATCH_ERR_IO;
+	struct session_meta meta = {"0b7e3c1e-4a5f-4d2b-9c1a-7a6f2b1c9d3e", "K7QM-2D9X-J",
+				    "en", false, NULL, 1781524800};
+	char *record;
+	enum hatch_err rc = session_record(s, &meta, &record);
+	if (rc == HATCH_OK) {
+		submits++;
+		mem_free_wiped(record);
+		memcpy(ref, "K7QM-2D9X-J", 12);
+	}
+	return rc;
+}
+
+static struct cdate host_today(void *user)
+{
+	(void)user;
+	return today;
+}
+
+static struct ui *make_ui(int idle)
+{
+	struct ui_config cfg = {"Demonstration District Council", {29, 112, 184, 255},
+				"https://council.example/track/{reference}", idle, 30, 96, langs,
+				sizeof langs / sizeof *langs};
+	struct ui_host host = {NULL, submit, host_today, NULL};
+	struct ui *ui = ui_create(&cfg, &host, (const struct journey *const *)journeys, njourneys);
+	assert_non_null(ui);
+	return ui;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	char dir[4096];
+	struct hatch_error e;
+	if (platform_assets_dir(dir, sizeof dir - 16, &e) != HATCH_OK)
+		return -1;
+	struct sdl_options o = {dir, true, false, 1920, 1920, NULL};
+	if (sdl_view_create(&o, &view, &e) != HATCH_OK) {
+		fprintf(stderr, "%s\n", e.msg);
+		return -1;
+	}
+	strncat(dir, "/journeys", sizeof dir - strlen(dir) - 1);
+	char **files;
+	size_t n;
+	if (platform_list_dir(dir, ".json", &files, &n, &e) != HATCH_OK)
+		return -1;
+	for (size_t i = 0; i < n && njourneys < 32; i++) {
+		char *data;
+		size_t len;
+		if (platform_read_file(files[i], JOURNEY_MAX_BYTES, &data, &len, &e) != HATCH_OK)
+			return -1;
+		struct journey_diags d;
+		journey_diags_init(&d);
+		struct journey *j = NULL;
+		enum hatch_err rc = journey_load(data, len, &today, &j, &d);
+		journey_diags_cleanup(&d);
+		mem_free(data);
+		if (rc != HATCH_OK)
+			return -1;
+		journeys[njourneys++] = j;
+	}
+	platform_list_free(files, n);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < njourneys; i++)
+		journey_destroy(journeys[i]);
+	sdl_view_destroy(view);
+	return 0;
+}
+
+/* ---- the checks every screen must pass ---- */
+
+static bool overlap(const struct ui_rect *a, const struct ui_rect *b)
+{
+	return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h &&
+	       b->y < a->y + a->h;
+}
+
+static bool inside(const struct ui_rect *in, const struct ui_rect *out)
+{
+	return in->x >= out->x && in->y >= out->y && in->x + in->w <= out->x + out->w &&
+	       in->y + in->h <= out->y + out->h;
+}
+
+static size_t screens_checked;
+
+static void check_screen(struct ui *ui, int w, int h, const char *what)
+{
+	assert_int_equal(ui_layout(ui, w, h, sdl_view_metrics(view), 1000), HATCH_OK);
+	screens_checked++;
+	size_t n;
+	const struct ui_widget *ws = ui_widgets(ui, &n);
+	const int target = ui_min_target(96);
+	const struct ui_rect screen = {0, 0, w, h};
+	bool dialog = false;
+	for (size_t i = 0; i < n; i++)
+		dialog |= ws[i].role == UI_ROLE_DIALOG;
+	for (size_t i = 0; i < n; i++) {
+		const struct ui_widget *a = &ws[i];
+		const char *label = ui_widget_label(ui, a);
+		bool interactive = a->action != UI_ACT_NONE;
+		if (interactive && !a->focusable)
+			fail_msg("%s: %s \"%s\" is not in the focus order", what, "widget", label);
+		if (a->focusable && !*label)
+			fail_msg("%s: a focusable widget (action %d) has no label", what, a->action);
+		/* Everything fits across the screen; fixed parts fit within it. */
+		if (a->rect.x < 0 || a->rect.x + a->rect.w > w)
+			fail_msg("%s: \"%s\" runs off the side (%d+%d of %d)", what, label, a->rect.x,
+				 a->rect.w, w);
+		if (!a->in_body && !inside(&a->rect, &screen))
+			fail_msg("%s: \"%s\" lies outside the screen", what, label);
+		if (!interactive || a->role == UI_ROLE_ALERT)
+			continue;
+		if (a->rect.w < target || a->rect.h < target)
+			fail_msg("%s: \"%s\" is %dx%d, smaller than the %d px target", what, label,
+				 a->rect.w, a->rect.h, target);
+		for (size_t k = i + 1; k < n; k++) {
+			const struct ui_widget *b = &ws[k];
+			if (b->action == UI_ACT_NONE || b->role == UI_ROLE_ALERT)
+				continue;
+			/* Under a dialog the page is covered, not competing. */
+			if (dialog && a->in_body != b->in_body)
+				continue;
+			if (a->in_body && b->in_body && (!a->visible || !b->visible))
+				;
+			else if (a->in_body != b->in_body)
+				continue; /* the body scrolls under the fixed parts */
+			if (overlap(&a->rect, &b->rect))
+				fail_msg("%s: \"%s\" overlaps \"%s\"", what, label,
+					 ui_widget_label(ui, b));
+		}
+	}
+	/* No text is cut: every run fits its widget across, and the screen. */
+	const struct ui_draw_list *d = ui_draw(ui);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ui_cmd *c = &d->cmds[i];
+		if (c->kind != UI_CMD_TEXT)
+			continue;
+		char text[200];
+		snprintf(text, sizeof text, "%.*s", (int)(c->len < 150 ? c->len : 150),
+			 ui_cmd_data(d, c));
+		if (c->widget >= 0 && (size_t)c->widget < n) {
+			const struct ui_widget *o = &ws[c->widget];
+			if (o->role == UI_ROLE_TEXTBOX)
+				continue; /* typed text slides inside its box */
+			if (c->r.x < o->rect.x || c->r.x + c->r.w > o->rect.x + o->rect.w)
+				fail_msg("%s: \"%s\" is cut by its widget (%d+%d outside %d+%d)", what,
+					 text, c->r.x, c->r.w, o->rect.x, o->rect.w);
+		}
+		if (c->r.x < 0 || c->r.x + c->r.w > w)
+			fail_msg("%s: \"%s\" runs off the screen (%d+%d of %d)", what, text, c->r.x,
+				 c->r.w, w);
+	}
+}
+
+static const int sizes[][2] = {{800, 480}, {1920, 1080}, {1080, 1920}, {1024, 600}};
+
+static void check_all_sizes(struct ui *ui, const char *what)
+{
+	char name[300];
+	for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+		snprintf(name, sizeof name, "%s at %dx%d", what, sizes[s][0], sizes[s][1]);
+		check_screen(ui, sizes[s][0], sizes[s][1], name);
+	}
+}
+
+static void fixed_screens(void **state)
+{
+	(void)state;
+	struct ui *ui = make_ui(120);
+	check_all_sizes(ui, "welcome");
+	ui_select_language(ui, "ur");
+	check_all_sizes(ui, "welcome in Urdu");
+	ui_show_screen(ui, UI_SCREEN_SERVICES);
+	check_all_sizes(ui, "services");
+	ui_show_screen(ui, UI_SCREEN_HELP);
+	check_all_sizes(ui, "help");
+	ui_show_screen(ui, UI_SCREEN_SERVICES);
+	ui_show_timeout(ui, 1000);
+	check_all_sizes(ui, "the timeout dialog");
+	ui_destroy(ui);
+}
+
+/* Every step of every journey, reached by a path's own answers. */
+struct step_run {
+	const struct journey *j;
+	bool *seen;
+	size_t steps;
+};
+
+static json_t *answers_json(const struct journey *j, const struct journey_path *p, size_t upto)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < upto; i++) {
+		const struct answer *a = p->steps[i].answer;
+		if (!a)
+			continue;
+		json_t *v;
+		const struct journey_step *st = &j->steps[p->steps[i].step];
+		if (st->kind == STEP_DATE || st->kind == STEP_ADDRESS ||
+		    st->kind == STEP_MULTIPLE_CHOICE) {
+			v = json_array();
+			for (size_t k = 0; k < a->nparts; k++)
+				json_array_append_new(v, json_string(a->parts[k]));
+		} else {
+			v = json_string(a->nparts ? a->parts[0] : "");
+		}
+		json_object_set_new(o, st->id, v);
+	}
+	return o;
+}
+
+static bool each_step(void *user, const struct journey_path *p)
+{
+	struct step_run *r = user;
+	for (size_t i = 0; i < p->n; i++) {
+		size_t step = p->steps[i].step;
+		const struct journey_step *st = &r->j->steps[step];
+		bool last = st->kind == STEP_CHECK_ANSWERS;
+		if (r->seen[step] && !last)
+			continue;
+		r->seen[step] = true;
+		json_t *o = answers_json(r->j, p, i);
+		char *text = json_dumps(o, 0);
+		struct ui *ui = make_ui(120);
+		struct hatch_error e;
+		if (ui_show_step(ui, r->j->id, st->id, text, &e) != HATCH_OK)
+			fail_msg("%s: cannot reach %s: %s", r->j->id, st->id, e.msg);
+		char what[200];
+		snprintf(what, sizeof what, "%s/%s", r->j->id, st->id);
+		check_all_sizes(ui, what);
+		r->steps++;
+		if (journey_kind_is_question(st->kind)) {
+			/* The same page showing its errors after an empty Continue. */
+			struct ui_input k = {.kind = UI_IN_KEY, .key = UI_KEY_TAB, .ms = 5000};
+			size_t n;
+			const struct ui_widget *ws = ui_widgets(ui, &n);
+			int cont = -1;
+			for (size_t i2 = 0; i2 < n; i2++)
+				if (ws[i2].action == UI_ACT_CONTINUE)
+					cont = (int)i2;
+			assert_true(cont >= 0);
+			(void)k;
+			if (!st->required) {
+				/* nothing to show */
+			} else {
+				struct ui_input down = {.kind = UI_IN_DOWN, .x = ws[cont].rect.x + 2,
+							.y = ws[cont].rect.y + 2, .ms = 6000};
+				struct ui_input up = down;
+				up.kind = UI_IN_UP;
+				/* Clear what the path typed, then continue. */
+				struct ui *fresh = ui;
+				(void)fresh;
+				ui_handle(ui, &down);
+				ui_handle(ui, &up);
+			}
+			snprintf(what, sizeof what, "%s/%s after Continue", r->j->id, st->id);
+			check_all_sizes(ui, what);
+		}
+		if (last) {
+			/* On to the confirmation. */
+			size_t n;
+			const struct ui_widget *ws = ui_widgets(ui, &n);
+			for (size_t i2 = 0; i2 < n; i2++)
+				if (ws[i2].action == UI_ACT_SEND) {
+					struct ui_input down = {.kind = UI_IN_DOWN,
+								.x = ws[i2].rect.x + 2,
+								.y = ws[i2].rect.y + 2, .ms = 9000};
+					struct ui_input up = down;
+					up.kind = UI_IN_UP;
+					ui_handle(ui, &down);
+					ui_handle(ui, &up);
+					break;
+				}
+			assert_int_equal(session_step(ui_session(ui))->kind, STEP_CONFIRMATION);
+			snprintf(what, sizeof what, "%s/confirmation", r->j->id);
+			check_all_sizes(ui, what);
+		}
+		ui_destroy(ui);
+		free(text);
+		json_decref(o);
+		if (last)
+			break;
+	}
+	return true;
+}
+
+static void every_step_of_every_journey(void **state)
+{
+	(void)state;
+	size_t total = 0;
+	for (size_t i = 0; i < njourneys; i++) {
+		const struct journey *j = journeys[i];
+		bool seen[JOURNEY_MAX_STEPS] = {0};
+		struct step_run r = {j, seen, 0};
+		struct journey_paths_result res;
+		assert_int_equal(journey_paths(j, &today, 1000000, each_step, &r, NULL, &res),
+				 HATCH_OK);
+		for (size_t k = 0; k + 1 < j->nsteps; k++)
+			if (!seen[k])
+				fail_msg("%s: step %s was not checked", j->id, j->steps[k].id);
+		mem_free(res.reached);
+		total += r.steps;
+	}
+	print_message("# %zu screens checked\n", screens_checked);
+	assert_true(total > 60);
+}
+
+/* ---- input ---- */
+
+static int find(struct ui *ui, enum ui_action a, int arg)
+{
+	size_t n;
+	const struct ui_widget *ws = ui_widgets(ui, &n);
+	for (size_t i = 0; i < n; i++)
+		if (ws[i].action == a && (arg < 0 || ws[i].arg == arg))
+			return (int)i;
+	return -1;
+}
+
+static int find_key(struct ui *ui, const char *label)
+{
+	size_t n;
+	const struct ui_widget *ws = ui_widgets(ui, &n);
+	for (size_t i = 0; i < n; i++)
+		if (ws[i].action == UI_ACT_KEY && !strcmp(ui_widget_label(ui, &ws[i]), label))
+			return (int)i;
+	return -1;
+}
+
+static uint64_t clock_ms = 100000;
+
+static void relayout(struct ui *ui)
+{
+	assert_int_equal(ui_layout(ui, 800, 480, sdl_view_metrics(view), clock_ms), HATCH_OK);
+}
+
+static void tap(struct ui *ui, int index)
+{
+	assert_true(index >= 0);
+	size_t n;
+	const struct ui_widget *w = &ui_widgets(ui, &n)[index];
+	assert_true(w->visible);
+	struct ui_input in = {.kind = UI_IN_DOWN, .x = w->rect.x + w->rect.w / 2,
+			      .y = w->rect.y + w->rect.h / 2, .ms = clock_ms};
+	ui_handle(ui, &in);
+	in.kind = UI_IN_UP;
+	in.ms = clock_ms += 80;
+	ui_handle(ui, &in);
+	clock_ms += 500; /* past the guard after a page change */
+	relayout(ui);
+}
+
+static void key(struct ui *ui, enum ui_key k, bool shift)
+{
+	struct ui_input in = {.kind = UI_IN_KEY, .key = k, .shift = shift, .ms = clock_ms += 50};
+	ui_handle(ui, &in);
+	relayout(ui);
+}
+
+static void type(struct ui *ui, const char *text)
+{
+	struct ui_input in = {.kind = UI_IN_TEXT, .ms = clock_ms += 50};
+	snprintf(in.text, sizeof in.text, "%s", text);
+	ui_handle(ui, &in);
+	relayout(ui);
+}
+
+static const char *step_id(struct ui *ui)
+{
+	return session_step(ui_session(ui))->id;
+}
+
+static size_t journey_index(const char *id)
+{
+	for (size_t i = 0; i < njourneys; i++)
+		if (!strcmp(journeys[i]->id, id))
+			return i;
+	fail_msg("no journey %s", id);
+	return 0;
+}
+
+static void touch_and_keys_through_a_journey(void **state)
+{
+	(void)state;
+	struct ui *ui = make_ui(120);
+	relayout(ui);
+	tap(ui, find(ui, UI_ACT_START, -1));
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_SERVICES);
+	tap(ui, find(ui, UI_ACT_SERVICE, (int)journey_index("blue-badge")));
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_STEP);
+	const struct journey_step *first = session_step(ui_session(ui));
+	assert_int_equal(first->kind, STEP_SINGLE_CHOICE);
+
+	/* An empty Continue: the error summary takes focus and lists the
+	 * problem, and the message also stands beside the field. */
+	tap(ui, find(ui, UI_ACT_CONTINUE, -1));
+	int alert = find(ui, UI_ACT_ERROR_LINK, -1);
+	assert_true(alert >= 0);
+	assert_int_equal(ui_focus(ui), alert);
+	size_t n;
+	const struct ui_widget *ws = ui_widgets(ui, &n);
+	assert_string_equal(ui_widget_label(ui, &ws[alert]), "There is a problem");
+	const struct ui_draw_list *d = ui_draw(ui);
+	int found = 0;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->cmds[i].kind == UI_CMD_TEXT &&
+		    !strncmp(ui_cmd_data(d, &d->cmds[i]), first->errors[RULE_REQUIRED],
+			     d->cmds[i].len))
+			found++;
+	assert_true(found >= 2); /* in the summary and beside the field */
+
+	/* Keys: Tab to the first option, Space chooses it, Enter continues. */
+	key(ui, UI_KEY_TAB, false);
+	key(ui, UI_KEY_TAB, false);
+	int fi = ui_focus(ui);
+	assert_true(fi >= 0);
+	ws = ui_widgets(ui, &n);
+	if (ws[fi].action != UI_ACT_OPTION) {
+		/* The error link comes first: one more Tab. */
+		key(ui, UI_KEY_TAB, false);
+		fi = ui_focus(ui);
+		ws = ui_widgets(ui, &n);
+	}
+	assert_int_equal(ws[fi].action, UI_ACT_OPTION);
+	type(ui, " ");
+	ws = ui_widgets(ui, &n);
+	assert_true(ws[ui_focus(ui)].checked);
+	const char *before = step_id(ui);
+	key(ui, UI_KEY_TAB, true);
+	key(ui, UI_KEY_TAB, false);
+	/* Continue from the footer with Enter. */
+	int cont = find(ui, UI_ACT_CONTINUE, -1);
+	while (ui_focus(ui) != cont) {
+		key(ui, UI_KEY_TAB, false);
+		cont = find(ui, UI_ACT_CONTINUE, -1);
+	}
+	key(ui, UI_KEY_ENTER, false);
+	assert_string_not_equal(step_id(ui), before);
+
+	/* Escape is Back. */
+	key(ui, UI_KEY_ESCAPE, false);
+	assert_string_equal(step_id(ui), before);
+	ui_destroy(ui);
+}
+
+static void on_screen_keyboard_and_text_editing(void **state)
+{
+	(void)state;
+	struct ui *ui = make_ui(120);
+	struct hatch_error e;
+	assert_int_equal(ui_show_step(ui, "complaint", "name", "{\"service\":\"council-tax\",\"what\":\"x\",\"outcome\":\"y\",\"before\":\"no\"}", &e) == HATCH_OK ||
+			 ui_show_step(ui, "foi-request", "name", NULL, &e) != HATCH_OK, true);
+	ui_destroy(ui);
+
+	ui = make_ui(120);
+	/* A text question of the missed bin journey: the name. */
+	const char *answers = "{\"bin\":\"refuse\",\"date\":[\"14\",\"6\",\"2026\"],"
+			      "\"address\":[\"1 Example Street\",\"\",\"Exampletown\",\"AB1 0AA\"],"
+			      "\"on-time\":\"yes\",\"side-waste\":\"no\",\"tag\":\"no\",\"details\":\"\"}";
+	assert_int_equal(ui_show_step(ui, "missed-bin", "name", answers, &e), HATCH_OK);
+	relayout(ui);
+	/* The box has focus and the keyboard is up. */
+	int box = find(ui, UI_ACT_FIELD, 0);
+	assert_int_equal(ui_focus(ui), box);
+	assert_true(find_key(ui, "q") >= 0);
+	tap(ui, find_key(ui, "Shift"));
+	tap(ui, find_key(ui, "S"));
+	tap(ui, find_key(ui, "a"));   /* shift lasts one letter */
+	tap(ui, find_key(ui, "m"));
+	type(ui, " Examplx");         /* and the physical keyboard */
+	key(ui, UI_KEY_BACKSPACE, false);
+	tap(ui, find_key(ui, "e"));
+	key(ui, UI_KEY_HOME, false);
+	key(ui, UI_KEY_RIGHT, true);  /* select the S */
+	type(ui, "P");
+	key(ui, UI_KEY_END, false);
+	tap(ui, find_key(ui, "Delete"));
+	tap(ui, find_key(ui, "e"));
+	tap(ui, find_key(ui, "Done"));
+	assert_int_equal(find_key(ui, "q"), -1);
+	tap(ui, find(ui, UI_ACT_CONTINUE, -1));
+	const struct session *s = ui_session(ui);
+	long name = journey_find_step(session_journey(s), "name");
+	assert_string_equal(answer_value(session_answer(s, (size_t)name)), "Pam Example");
+	ui_destroy(ui);
+}
+
+static void timeout_wipes_and_more_time_keeps(void **state)
+{
+	(void)state;
+	struct ui *ui = make_ui(120);
+	relayout(ui);
+	assert_int_equal(ui_next_timer(ui, clock_ms), -1); /* Welcome: sleep */
+	tap(ui, find(ui, UI_ACT_START, -1));
+	tap(ui, find(ui, UI_ACT_SERVICE, (int)journey_index("foi-request")));
+	long t = ui_next_timer(ui, clock_ms);
+	assert_true(t > 0 && t <= 120000);
+	/* Idle: the dialog, with a countdown that wakes each second. */
+	struct ui_input tick = {.kind = UI_IN_TICK, .ms = clock_ms + 120001};
+	assert_true(ui_handle(ui, &tick));
+	clock_ms = tick.ms;
+	relayout(ui);
+	assert_true(find(ui, UI_ACT_MORE_TIME, -1) >= 0);
+	t = ui_next_timer(ui, clock_ms);
+	assert_true(t > 0 && t <= 1000);
+	tap(ui, find(ui, UI_ACT_MORE_TIME, -1));
+	assert_int_equal(find(ui, UI_ACT_MORE_TIME, -1), -1);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_STEP);
+	/* Idle again, and no answer this time: back to Welcome, nothing kept. */
+	tick.ms = clock_ms + 120001;
+	ui_handle(ui, &tick);
+	tick.ms += 30001;
+	ui_handle(ui, &tick);
+	clock_ms = tick.ms;
+	relayout(ui);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_WELCOME);
+	assert_null(ui_session(ui));
+	assert_int_equal(ui_next_timer(ui, clock_ms), -1);
+	ui_destroy(ui);
+}
+
+static void double_tap_sends_once_and_failure_keeps_answers(void **state)
+{
+	(void)state;
+	struct ui *ui = make_ui(120);
+	struct hatch_error e;
+	const char *answers = "{\"permit-type\":\"visitor\",\"address\":[\"1 Example Street\",\"\",\"Exampletown\",\"AB1 0AA\"],"
+			      "\"books\":\"2\",\"name\":\"Sam Example\",\"email\":\"sam@example.com\"}";
+	if (ui_show_step(ui, "parking-permit", "check", answers, &e) != HATCH_OK)
+		fail_msg("%s", e.msg);
+	relayout(ui);
+	/* The save fails: a message, and the answers stay. */
+	fail_submit = true;
+	tap(ui, find(ui, UI_ACT_SEND, -1));
+	assert_true(find(ui, UI_ACT_DISMISS, -1) >= 0);
+	assert_string_equal(step_id(ui), "check");
+	tap(ui, find(ui, UI_ACT_DISMISS, -1));
+	fail_submit = false;
+	/* Two quick taps on Send: one submission. */
+	int send = find(ui, UI_ACT_SEND, -1);
+	size_t n;
+	struct ui_widget w = ui_widgets(ui, &n)[send];
+	submits = 0;
+	for (int i = 0; i < 2; i++) {
+		struct ui_input in = {.kind = UI_IN_DOWN, .x = w.rect.x + 5, .y = w.rect.y + 5,
+				      .ms = clock_ms += 40};
+		ui_handle(ui, &in);
+		in.kind = UI_IN_UP;
+		in.ms = clock_ms += 40;
+		ui_handle(ui, &in);
+		relayout(ui);
+	}
+	assert_int_equal(submits, 1);
+	assert_int_equal(session_step(ui_session(ui))->kind, STEP_CONFIRMATION);
+	/* A QR code with a quiet zone, at least 3 px a module. */
+	const struct ui_draw_list *d = ui_draw(ui);
+	bool qr = false;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->cmds[i].kind == UI_CMD_QR) {
+			qr = true;
+			assert_true(d->cmds[i].thickness >= 3);
+			const struct ui_widget *img = &ui_widgets(ui, &n)[d->cmds[i].widget];
+			assert_true(d->cmds[i].r.x - img->rect.x >= 4 * d->cmds[i].thickness);
+		}
+	assert_true(qr);
+	/* A tap just after the page changed is taken as part of the double
+	 * tap and ignored; a later one finishes. */
+	tap(ui, find(ui, UI_ACT_FINISH, -1));
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_STEP);
+	tap(ui, find(ui, UI_ACT_FINISH, -1));
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_WELCOME);
+	assert_null(ui_session(ui));
+	ui_destroy(ui);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(fixed_screens),
+		cmocka_unit_test(every_step_of_every_journey),
+		cmocka_unit_test(touch_and_keys_through_a_journey),
+		cmocka_unit_test(on_screen_keyboard_and_text_editing),
+		cmocka_unit_test(timeout_wipes_and_more_time_keeps),
+		cmocka_unit_test(double_tap_sends_once_and_failure_keeps_answers),
+	};
+	return cmocka_run_group_tests_name("ui", tests, setup, teardown);
+}
