@@ -39,7 +39,11 @@ endif
 # Keep test objects between runs.
 .SECONDARY:
 
-.PHONY: all run test check cross cross-test fuzz bench clean install deps unit-tests
+# Renders the golden screenshots anew after a deliberate change of look.
+golden-update: $(BUILD)/hatch
+	$(Q)scripts/golden --build $(BUILD) --update
+
+.PHONY: golden-update all run test check cross cross-test fuzz bench clean install deps unit-tests
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/hatch

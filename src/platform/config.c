@@ -413,8 +413,8 @@ static long cfg_find_section(const char *s, size_t n)
 	return -1;
 }
 
-/* The key NAME in SECTION, or with SECTION NULL the only section that has
- * it; -1 when there is none. */
+/* The key NAME in SECTION, or with SECTION NULL in the first section that
+ * has it; -1 when there is none. */
 static long cfg_find_key(const char *section, const char *name)
 {
 	for (size_t i = 0; i < CFG_NKEYS; i++)

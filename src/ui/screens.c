@@ -596,19 +596,14 @@ static void check_answers(struct ui *ui, struct col *c, const struct journey_ste
 	paragraphs(ui, c, s, UI_BLACK);
 }
 
-static void qr_code(struct ui *ui, struct col *c)
+/* The tracking link: the template with {reference} replaced. */
+static void tracking_link(const struct ui *ui, char *url, size_t size)
 {
-	const struct ui_style *st = &ui->st;
-	const char *tmpl = ui->cfg.tracking_url;
-	if (!tmpl || !*tmpl)
-		return;
-	/* The link: the template with {reference} replaced. */
-	char url[1024];
 	size_t n = 0;
-	for (const char *p = tmpl; *p && n + 1 < sizeof url;) {
+	for (const char *p = ui->cfg.tracking_url; *p && n + 1 < size;) {
 		if (!strncmp(p, "{reference}", 11)) {
 			size_t rl = strlen(ui->reference);
-			if (n + rl >= sizeof url)
+			if (n + rl >= size)
 				break;
 			memcpy(url + n, ui->reference, rl);
 			n += rl;
@@ -618,53 +613,64 @@ static void qr_code(struct ui *ui, struct col *c)
 		}
 	}
 	url[n] = '\0';
+}
+
+/* Draws the QR code of the tracking link with its top-left corner at X, Y,
+ * modules MODULE px, a quiet zone of four modules; returns its side in px
+ * (0 when there is none). With MEASURE nothing is drawn. */
+static int qr_code(struct ui *ui, int x, int y, int module, bool measure)
+{
+	if (!ui->cfg.tracking_url || !*ui->cfg.tracking_url)
+		return 0;
+	char url[1024];
+	tracking_link(ui, url, sizeof url);
 	QRcode *qr = QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	if (!qr)
-		return;
-	int quiet = 4, side = qr->width + 2 * quiet;
-	/* At least 3 px a module; bigger where there is room. */
-	int module = MAX(3, MIN(S(ui, 6), (c->w / 2) / side));
-	int px = side * module;
-	unsigned char *mods = mem_alloc((size_t)qr->width * (size_t)qr->width);
+		return 0;
+	int quiet = 4, px = (qr->width + 2 * quiet) * module;
+	unsigned char *mods = measure ? NULL : mem_alloc((size_t)qr->width * (size_t)qr->width);
 	if (mods) {
 		for (int i = 0; i < qr->width * qr->width; i++)
 			mods[i] = qr->data[i] & 1;
-		const char *cap = ui_tr(ui, N_("Scan this code with your phone's camera to keep your reference and check progress."));
-		struct ui_rect r = {c->x, c->y, px, px};
-		int wi = ui_add_widget(ui, UI_ROLE_IMAGE, UI_ACT_NONE, 0, r, cap, false);
+		struct ui_rect r = {x, y, px, px};
+		int wi = ui_add_widget(ui, UI_ROLE_IMAGE, UI_ACT_NONE, 0, r,
+				       ui_tr(ui, N_("A code to scan with your phone")), false);
 		ui_rect_cmd(ui, r, UI_WHITE, wi);
+		/* Dark modules on light, as every phone's camera expects. */
 		struct ui_cmd cmd = {.kind = UI_CMD_QR, .color = UI_BLACK, .widget = wi};
-		cmd.r = (struct ui_rect){r.x + quiet * module, r.y + quiet * module,
+		cmd.r = (struct ui_rect){x + quiet * module, y + quiet * module,
 					 qr->width * module, qr->width * module};
 		cmd.text = ui_push_bytes(ui, mods, (size_t)qr->width * (size_t)qr->width);
 		cmd.qr_width = (size_t)qr->width;
 		cmd.thickness = module;
 		ui_push_cmd(ui, &cmd);
 		mem_free(mods);
-		int tx = c->x + px + st->pad;
-		if (c->w - px - st->pad >= S(ui, 220)) {
-			struct col sub = {tx, c->w - px - st->pad, c->y + st->pad};
-			para(ui, &sub, UI_FONT_REGULAR, st->body_px, UI_BLACK, cap, 0);
-			c->y = MAX(c->y + px, sub.y) + st->pad;
-		} else {
-			c->y += px + st->pad / 2;
-			para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK, cap, st->pad);
-		}
+	} else if (!measure) {
+		ui->nomem = true;
 	}
 	QRcode_free(qr);
+	return px;
 }
 
 static void confirmation(struct ui *ui, struct col *c, const struct journey_step *s)
 {
 	const struct ui_style *st = &ui->st;
-	int inner = c->w - 2 * st->pad;
+	/* At least 3 px a module, more where there is room; beside the panel
+	 * when the screen is wide enough, so a small screen shows both. */
+	int module = MAX(3, S(ui, 5));
+	int qr = qr_code(ui, 0, 0, module, true);
+	bool beside = qr && c->w - qr - st->pad >= S(ui, 360);
+	int pw = beside ? c->w - qr - st->pad : c->w;
+	int inner = pw - 2 * st->pad;
 	const char *title = ui_tr(ui, s->title);
 	const char *yours = ui_tr(ui, N_("Your reference number"));
 	int ref_px = st->heading_px * 5 / 4;
 	int h = st->pad + text_h(ui, c, UI_FONT_BOLD, st->heading_px, title, inner) + st->pad / 2 +
 		text_h(ui, c, UI_FONT_REGULAR, st->body_px, yours, inner) +
 		text_h(ui, c, UI_FONT_BOLD, ref_px, ui->reference, inner) + st->pad;
-	struct ui_rect panel = {c->x, c->y, c->w, h};
+	if (beside && h < qr)
+		h = qr;
+	struct ui_rect panel = {c->x, c->y, pw, h};
 	char label[400];
 	snprintf(label, sizeof label, "%s. %s %s", title, yours, ui->reference);
 	int wi = ui_add_widget(ui, UI_ROLE_HEADING, UI_ACT_NONE, 0, panel, label, false);
@@ -673,8 +679,20 @@ static void confirmation(struct ui *ui, struct col *c, const struct journey_step
 	para(ui, &in, UI_FONT_BOLD, st->heading_px, UI_WHITE, title, st->pad / 2);
 	para(ui, &in, UI_FONT_REGULAR, st->body_px, UI_WHITE, yours, 0);
 	para(ui, &in, UI_FONT_BOLD, ref_px, UI_WHITE, ui->reference, 0);
-	c->y += h + st->pad;
-	qr_code(ui, c);
+	if (beside) {
+		qr_code(ui, c->x + c->w - qr, c->y, module, false);
+		c->y += h + st->pad / 2;
+	} else {
+		c->y += h + st->pad;
+		if (qr) {
+			qr_code(ui, c->x, c->y, module, false);
+			c->y += qr + st->pad / 2;
+		}
+	}
+	if (qr)
+		para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK,
+		     ui_tr(ui, N_("Scan the code with your phone's camera to keep your reference and check progress.")),
+		     st->pad);
 	para(ui, c, UI_FONT_BOLD, st->heading_px * 3 / 4, UI_BLACK,
 	     ui_tr(ui, N_("What happens next")), st->pad / 2);
 	paragraphs(ui, c, s, UI_BLACK);
