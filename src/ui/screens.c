@@ -495,7 +495,7 @@ static void question(struct ui *ui, struct col *c, const struct journey_step *s)
 	case STEP_SINGLE_CHOICE:
 	case STEP_MULTIPLE_CHOICE:
 	case STEP_YES_NO:
-		if (s->kind == STEP_MULTIPLE_CHOICE)
+		if (s->kind == STEP_MULTIPLE_CHOICE && !s->hint)
 			para(ui, c, UI_FONT_REGULAR, st->caption_px, UI_GREY,
 			     ui_tr(ui, N_("Select all that apply.")), st->pad / 2);
 		field_error(ui, c, 0, true);
