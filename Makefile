@@ -43,7 +43,7 @@ endif
 golden-update: $(BUILD)/hatch
 	$(Q)scripts/golden --build $(BUILD) --update
 
-.PHONY: golden-update all run test check cross cross-test fuzz bench clean install deps unit-tests
+.PHONY: golden-update all run test e2e check cross cross-test fuzz bench clean install deps unit-tests
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/hatch
@@ -79,12 +79,19 @@ $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/libhatch.a
 
 unit-tests: $(BUILD)/hatch $(TESTS)
 
+# A window the size of the official 7-inch display; RUN_ARGS= for fullscreen.
+RUN_ARGS ?= --window 800x480
 run: $(BUILD)/hatch
-	$(BUILD)/hatch run
+	$(BUILD)/hatch run $(RUN_ARGS)
 
 # The whole suite: source checks, unit tests, command-line tests.
 test: unit-tests
 	$(Q)scripts/run-tests --build $(BUILD) $(if $(RUNNER),--runner "$(RUNNER)")
+
+# The kiosk in a real window on a virtual X display, driven with real clicks
+# and key presses through whole journeys; the outbox checked with sqlite3.
+e2e: $(BUILD)/hatch
+	$(Q)scripts/e2e --build $(BUILD)
 
 # The suite again under AddressSanitizer, UndefinedBehaviorSanitizer and
 # LeakSanitizer, in its own build directory.
