@@ -111,7 +111,8 @@ static bool check_structure(const struct journey *j, struct journey_diags *d)
 /* ---- sample answers ---- */
 
 struct samples {
-	struct answer v[MAX_SAMPLES];
+	struct answer v[MAX_SAMPLES];    /* as a citizen types them */
+	struct answer norm[MAX_SAMPLES]; /* as the session keeps them */
 	size_t n;
 	bool optional; /* also walk "not answered" */
 };
@@ -143,24 +144,31 @@ static enum hatch_err add_sample(struct walker *w, size_t i, const char *const *
 		return HATCH_OK;
 	enum hatch_err rc = validate_answer(&w->j->steps[i], parts, nparts, w->today,
 					    &a, errs, &nerrs);
-	answer_clear(&a);
 	if (rc == HATCH_ERR_NOMEM)
 		return rc;
 	if (rc != HATCH_OK)
 		return HATCH_ERR_INPUT;
-	/* Keep the raw form, as a citizen types it; skip duplicates. */
+	/* Conditions see the normal form, as in a session; paths report the
+	 * typed form, to drive sessions. Samples the same once normalised
+	 * are one sample. */
 	for (size_t k = 0; k < sm->n; k++) {
-		if (sm->v[k].nparts != nparts)
+		if (sm->norm[k].nparts != a.nparts)
 			continue;
 		size_t p = 0;
-		while (p < nparts && !strcmp(sm->v[k].parts[p], parts[p]))
+		while (p < a.nparts && !strcmp(sm->norm[k].parts[p], a.parts[p]))
 			p++;
-		if (p == nparts)
+		if (p == a.nparts) {
+			answer_clear(&a);
 			return HATCH_OK;
+		}
 	}
 	rc = answer_set(&sm->v[sm->n], parts, nparts);
-	if (rc == HATCH_OK)
+	if (rc == HATCH_OK) {
+		sm->norm[sm->n] = a;
 		sm->n++;
+	} else {
+		answer_clear(&a);
+	}
 	return rc;
 }
 
@@ -422,7 +430,7 @@ static void visit(struct walker *w, size_t i)
 	} else if (journey_kind_is_question(s->kind)) {
 		struct samples *sm = &w->samples[i];
 		for (size_t k = 0; k < sm->n && !w->aborted && !w->stopped_by_fn; k++) {
-			w->cur[i] = &sm->v[k];
+			w->cur[i] = &sm->norm[k];
 			w->stack[w->depth - 1].answer = &sm->v[k];
 			go_on(w, i);
 		}
@@ -443,8 +451,10 @@ static void walker_cleanup(struct walker *w)
 {
 	if (w->samples)
 		for (size_t i = 0; i < w->j->nsteps; i++)
-			for (size_t k = 0; k < w->samples[i].n; k++)
+			for (size_t k = 0; k < w->samples[i].n; k++) {
 				answer_clear(&w->samples[i].v[k]);
+				answer_clear(&w->samples[i].norm[k]);
+			}
 	mem_free(w->samples);
 	mem_free(w->referenced);
 	mem_free(w->cur);

@@ -89,8 +89,9 @@ const struct journey_option *journey_option_find(const struct journey_step *s,
 			{"yes", "Yes", NULL, false}, {"no", "No", NULL, false}};
 		return !strcmp(value, "yes") ? &yn[0] : !strcmp(value, "no") ? &yn[1] : NULL;
 	}
+	/* An option whose value failed to load has none; skip it. */
 	for (size_t i = 0; i < s->noptions; i++)
-		if (strcmp(s->options[i].value, value) == 0)
+		if (s->options[i].value && strcmp(s->options[i].value, value) == 0)
 			return &s->options[i];
 	return NULL;
 }
@@ -436,9 +437,49 @@ static const char *const cond_ops[] = {
 	[COND_ALL] = "all", [COND_ANY] = "any", [COND_NOT] = "not",
 };
 
+/* A value compared with an answer must be one an answer could be once
+ * normalised, or the condition could never hold. */
+static bool cond_value_normal(struct parser *p, const struct journey_step *s,
+			      const char *v, const struct jpath *path)
+{
+	char norm[300];
+	double d;
+	bool ok = true;
+	switch (s->kind) {
+	case STEP_NUMBER: ok = validate_number(v, &d, norm, sizeof norm); break;
+	case STEP_POSTCODE: ok = validate_postcode(v, norm, sizeof norm); break;
+	case STEP_NINO: ok = validate_nino(v, norm, sizeof norm); break;
+	case STEP_VEHICLE_REG: ok = validate_vehicle_reg(v, norm, sizeof norm); break;
+	case STEP_PHONE: ok = validate_phone(v, norm, sizeof norm); break;
+	case STEP_EMAIL: ok = validate_email(v, norm, sizeof norm); break;
+	case STEP_TEXT:
+	case STEP_LONG_TEXT: {
+		size_t n = strlen(v);
+		if (n && (v[0] == ' ' || v[n - 1] == ' ')) {
+			DIAG(p, path, "\"%.64s\" starts or ends with a space, which answers never do", v);
+			return false;
+		}
+		return true;
+	}
+	default: return true;
+	}
+	if (!ok) {
+		DIAG(p, path, "\"%.64s\" is not an answer a %s step accepts", v,
+		     journey_kind_name(s->kind));
+		return false;
+	}
+	if (strcmp(norm, v)) {
+		DIAG(p, path, "\"%.64s\" would never match: answers are kept as \"%s\"", v, norm);
+		return false;
+	}
+	return true;
+}
+
 static bool cond_value_ok(struct parser *p, const struct journey_step *s,
 			  const char *v, const struct jpath *path)
 {
+	if (!cond_value_normal(p, s, v, path))
+		return false;
 	if ((s->kind == STEP_SINGLE_CHOICE || s->kind == STEP_MULTIPLE_CHOICE ||
 	     s->kind == STEP_YES_NO) &&
 	    !journey_option_find(s, v)) {

@@ -24,12 +24,17 @@ struct session {
 	struct session_error errors[VALIDATE_MAX_ERRORS];
 	size_t nerrors;
 	size_t *path;             /* scratch, nsteps + 1 */
+	bool *onpath;             /* steps on the path as compute_path() found it */
 };
 
+/* Conditions see only the answers of steps on the path before them: an
+ * answer left behind on a branch the citizen went back out of decides
+ * nothing (it is kept, in case they go that way again). */
 static const struct answer *lookup(void *user, size_t step)
 {
+	static const struct answer none = {NULL, 0};
 	struct session *s = user;
-	return &s->answers[step];
+	return s->onpath[step] ? &s->answers[step] : &none;
 }
 
 struct session *session_create(const struct journey *j, const struct cdate *today)
@@ -42,7 +47,8 @@ struct session *session_create(const struct journey *j, const struct cdate *toda
 	s->answers = mem_calloc(j->nsteps, sizeof *s->answers);
 	s->visited = mem_calloc(j->nsteps, sizeof *s->visited);
 	s->path = mem_calloc(j->nsteps + 1, sizeof *s->path);
-	if (!s->answers || !s->visited || !s->path) {
+	s->onpath = mem_calloc(j->nsteps, sizeof *s->onpath);
+	if (!s->answers || !s->visited || !s->path || !s->onpath) {
 		session_destroy(s);
 		return NULL;
 	}
@@ -60,6 +66,7 @@ void session_destroy(struct session *s)
 	mem_free(s->answers);
 	mem_free(s->visited);
 	mem_free(s->path);
+	mem_free(s->onpath);
 	mem_free(s->reference);
 	mem_free(s->destination);
 	mem_wipe(s->errors, sizeof s->errors);
@@ -90,9 +97,11 @@ const struct answer *session_answer(const struct session *s, size_t step)
  * passes through, ending at a stop page or check your answers. */
 static size_t compute_path(struct session *s)
 {
+	memset(s->onpath, 0, s->j->nsteps * sizeof *s->onpath);
 	size_t n = 0, i = cond_shown_from(s->j, 0, lookup, s, &s->today);
 	while (i < s->j->nsteps) {
 		s->path[n++] = i;
+		s->onpath[i] = true;
 		const struct journey_step *st = &s->j->steps[i];
 		if (st->stop || st->kind == STEP_CHECK_ANSWERS ||
 		    st->kind == STEP_CONFIRMATION)
@@ -160,10 +169,14 @@ enum hatch_err session_continue(struct session *s, const char *const *parts,
 		s->answers[s->cur] = a;
 	}
 	s->visited[s->cur] = true;
-	if (s->changing)
+	if (s->changing) {
 		s->cur = after_change(s, s->cur);
-	else
-		s->cur = cond_next_step(s->j, s->cur, lookup, s, &s->today);
+	} else {
+		size_t n = compute_path(s);
+		long at = path_index(s, n, s->cur);
+		if (at >= 0 && (size_t)at + 1 < n)
+			s->cur = s->path[at + 1];
+	}
 	return HATCH_OK;
 }
 
@@ -317,7 +330,9 @@ const char *session_destination(const struct session *s)
 {
 	if (s->destination)
 		return s->destination;
-	return cond_route(s->j, lookup, (void *)s, &s->today);
+	struct session *m = (struct session *)s; /* only the scratch path */
+	compute_path(m);
+	return cond_route(s->j, lookup, m, &s->today);
 }
 
 const char *session_reference(const struct session *s)
@@ -462,6 +477,7 @@ enum hatch_err session_confirm(struct session *s, const char *reference)
 {
 	if (s->submitted || s->j->steps[s->cur].kind != STEP_CHECK_ANSWERS)
 		return HATCH_ERR_STATE;
+	size_t n = compute_path(s);
 	const char *dest = cond_route(s->j, lookup, s, &s->today);
 	if (!dest)
 		return HATCH_ERR_STATE;
@@ -475,7 +491,6 @@ enum hatch_err session_confirm(struct session *s, const char *reference)
 	s->destination = d;
 	/* Answers on steps that left the path go now; the rest stay until the
 	 * session ends, for the confirmation page. */
-	size_t n = compute_path(s);
 	for (size_t i = 0; i < s->j->nsteps; i++)
 		if (path_index(s, n, i) < 0)
 			answer_clear(&s->answers[i]);

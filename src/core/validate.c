@@ -253,12 +253,12 @@ bool validate_number(const char *in, double *value, char *out, size_t size)
 {
 	char s[64];
 	size_t n = 0, digits = 0, dots = 0;
+	bool negative = false;
 	const char *p = in;
 	while (*p == ' ')
 		p++;
 	if (*p == '-' || *p == '+') {
-		if (*p == '-')
-			s[n++] = '-';
+		negative = *p == '-';
 		p++;
 	}
 	for (; *p; p++) {
@@ -284,23 +284,30 @@ bool validate_number(const char *in, double *value, char *out, size_t size)
 	s[n] = '\0';
 	if (digits == 0 || dots > 1 || digits > 15)
 		return false;
+	/* Normalise the text itself, not a double printed back, so that the
+	 * normal form validates to itself: no leading zeros, no trailing
+	 * fraction zeros or point, no minus on zero. */
+	char *int_part = s, *frac = strchr(s, '.');
+	if (frac)
+		*frac++ = '\0';
+	while (*int_part == '0' && int_part[1])
+		int_part++;
+	if (!*int_part)
+		int_part = "0";
+	size_t fl = frac ? strlen(frac) : 0;
+	while (fl && frac[fl - 1] == '0')
+		frac[--fl] = '\0';
+	bool zero = !strcmp(int_part, "0") && fl == 0;
+	char norm[72];
+	int len = snprintf(norm, sizeof norm, "%s%s%s%s", negative && !zero ? "-" : "", int_part,
+			   fl ? "." : "", fl ? frac : "");
+	if (len < 0 || (size_t)len + 1 > size)
+		return false;
 	char *end;
-	double v = strtod(s, &end);
+	double v = strtod(norm, &end);
 	if (*end)
 		return false;
-	/* Normalise: no leading zeros or trailing decimal zeros. */
-	char norm[64];
-	if (v == (double)(long long)v)
-		snprintf(norm, sizeof norm, "%lld", (long long)v);
-	else {
-		snprintf(norm, sizeof norm, "%.6f", v);
-		char *e = norm + strlen(norm) - 1;
-		while (*e == '0')
-			*e-- = '\0';
-	}
-	if (strlen(norm) + 1 > size)
-		return false;
-	memcpy(out, norm, strlen(norm) + 1);
+	memcpy(out, norm, (size_t)len + 1);
 	*value = v;
 	return true;
 }
@@ -416,6 +423,13 @@ enum hatch_err validate_answer(const struct journey_step *step,
 	if (nparts > ANSWER_MAX_PARTS)
 		nparts = ANSWER_MAX_PARTS;
 	bool multi = step->kind == STEP_MULTIPLE_CHOICE;
+	/* Each kind has its number of boxes; anything else is not an answer
+	 * the kiosk could have sent. None at all is a blank answer. */
+	size_t want = step->kind == STEP_DATE ? DATE_PARTS : step->kind == STEP_ADDRESS ? ADDR_PARTS : 1;
+	if (!multi && nparts != 0 && nparts != want) {
+		fail(&c, 0, RULE_INVALID);
+		goto done;
+	}
 	for (size_t i = 0; i < nparts; i++) {
 		const char *p = parts[i] ? parts[i] : "";
 		size_t len = strnlen(p, VALIDATE_MAX_INPUT + 1);

@@ -72,6 +72,7 @@ static void end_session(struct ui *ui)
 	ui->kbd_visible = false;
 	ui->has_focus = false;
 	ui->scroll = 0;
+	ui->scroll_max = 0;
 	if (ui->draw.arena)
 		mem_wipe(ui->draw.arena, ui->draw.arena_cap);
 }
@@ -223,6 +224,7 @@ static void enter_step(struct ui *ui)
 		ui->chosen[1] = answer_has(a, "no");
 	}
 	ui->scroll = 0;
+	ui->scroll_max = 0;
 	ui->kbd_visible = false;
 	ui->has_focus = false;
 	ui->guard_until = ui->now + UI_GUARD_MS;
@@ -242,6 +244,7 @@ static void go_screen(struct ui *ui, enum ui_screen s)
 {
 	ui->screen = s;
 	ui->scroll = 0;
+	ui->scroll_max = 0;
 	ui->kbd_visible = false;
 	ui->guard_until = ui->now + UI_GUARD_MS;
 	ui->has_focus = false;
@@ -506,6 +509,18 @@ static void press_key(struct ui *ui, int index)
 		ui->reveal_focus = true;
 }
 
+/* "Yes, I need more time": back to where the citizen was, focus and
+ * keyboard as they left them. */
+static void close_timeout(struct ui *ui)
+{
+	ui->dialog_timeout = false;
+	ui->has_focus = ui->saved_has_focus;
+	ui->focus_action = ui->saved_focus_action;
+	ui->focus_arg = ui->saved_focus_arg;
+	ui->kbd_visible = ui->saved_kbd_visible;
+	ui->reveal_focus = true;
+}
+
 /* ---- actions ---- */
 
 static void activate(struct ui *ui, const struct ui_widget *w)
@@ -557,7 +572,7 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 	case UI_ACT_KEY: press_key(ui, w->arg); break;
 	case UI_ACT_SCROLL_UP: ui->scroll -= ui->body_h * 3 / 4; break;
 	case UI_ACT_SCROLL_DOWN: ui->scroll += ui->body_h * 3 / 4; break;
-	case UI_ACT_MORE_TIME: ui->dialog_timeout = false; ui->has_focus = false; break;
+	case UI_ACT_MORE_TIME: close_timeout(ui); break;
 	case UI_ACT_DISMISS: ui->dialog_save_failed = false; set_focus(ui, UI_ACT_SEND, 0); break;
 	case UI_ACT_NONE: break;
 	}
@@ -571,10 +586,16 @@ static bool idle_applies(const struct ui *ui)
 	       (ui->cfg.nlanguages && strcmp(ui->language, ui->cfg.languages[0].code));
 }
 
-static bool hit(const struct ui_widget *w, int x, int y)
+static bool inside(const struct ui_rect *r, int x, int y)
 {
-	return w->visible && x >= w->rect.x && y >= w->rect.y && x < w->rect.x + w->rect.w &&
-	       y < w->rect.y + w->rect.h;
+	return x >= r->x && y >= r->y && x < r->x + r->w && y < r->y + r->h;
+}
+
+/* A widget of the page takes taps only where the page shows it: not under
+ * the header, the footer or the keyboard. */
+static bool hit(const struct ui *ui, const struct ui_widget *w, int x, int y)
+{
+	return w->visible && inside(&w->rect, x, y) && (!w->in_body || inside(&ui->body, x, y));
 }
 
 /* The topmost widget that takes a tap at X, Y: a dialog's own first. */
@@ -585,7 +606,7 @@ static int widget_at(const struct ui *ui, int x, int y)
 		const struct ui_widget *w = &ui->w[i];
 		if (w->action == UI_ACT_NONE && w->role != UI_ROLE_DIALOG)
 			continue;
-		if (!hit(w, x, y))
+		if (!hit(ui, w, x, y))
 			continue;
 		if (dialog && w->role == UI_ROLE_DIALOG)
 			return -1; /* inside the dialog but on nothing */
@@ -683,7 +704,7 @@ static bool handle_key(struct ui *ui, const struct ui_input *in)
 		return false;
 	case UI_KEY_ESCAPE:
 		if (ui->dialog_timeout) {
-			ui->dialog_timeout = false;
+			close_timeout(ui);
 			return true;
 		}
 		if (ui->dialog_save_failed) {
@@ -801,6 +822,10 @@ long ui_next_timer(const struct ui *ui, uint64_t now)
 void ui_show_timeout(struct ui *ui, uint64_t now)
 {
 	ui->now = now;
+	ui->saved_has_focus = ui->has_focus;
+	ui->saved_focus_action = ui->focus_action;
+	ui->saved_focus_arg = ui->focus_arg;
+	ui->saved_kbd_visible = ui->kbd_visible;
 	ui->dialog_timeout = true;
 	ui->dialog_deadline = now + (uint64_t)ui->cfg.warning_seconds * 1000;
 	ui->kbd_visible = false;

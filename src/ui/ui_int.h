@@ -82,6 +82,10 @@ struct ui {
 	enum ui_kbd_layout kbd_layout;
 
 	bool dialog_timeout, dialog_save_failed;
+	/* Where focus was when the timeout dialog opened. */
+	bool saved_has_focus, saved_kbd_visible;
+	enum ui_action saved_focus_action;
+	int saved_focus_arg;
 	uint64_t dialog_deadline, last_input, guard_until, now;
 
 	/* A press in progress. */

@@ -134,6 +134,20 @@ static void numbers(void **state)
 	assert_string_equal(out, "-3.5");
 	assert_true(validate_number("007", &v, out, sizeof out));
 	assert_string_equal(out, "7");
+	/* The normal form is the text tidied, never a double printed back, so
+	 * it validates to itself (found by fuzzing: 0.0000001 became "0."). */
+	static const char *const norm[][2] = {
+		{"0.0000001", "0.0000001"}, {"1.0000001", "1.0000001"}, {"-0.0000004", "-0.0000004"},
+		{"99999999999999.9", "99999999999999.9"}, {"-0", "0"}, {"-0.000", "0"},
+		{"000.500", "0.5"}, {"12.", "12"}, {".5", "0.5"}, {"+3", "3"},
+	};
+	for (size_t i = 0; i < sizeof norm / sizeof *norm; i++) {
+		assert_true(validate_number(norm[i][0], &v, out, sizeof out));
+		assert_string_equal(out, norm[i][1]);
+		char again[64];
+		assert_true(validate_number(out, &v, again, sizeof again));
+		assert_string_equal(again, out);
+	}
 	static const char *const bad[] = {"", "1e5", "inf", "nan", "1.2.3", "12 3",
 					  "abc", ",5", "0x10", "1234567890123456"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
@@ -368,6 +382,18 @@ static void loader_diagnostics(void **state)
 	expect_diag(HEAD "\"steps\":[" Q("a", ",\"show_when\":{\"answer\":\"a\",\"equals\":\"perhaps\"}") "," TAIL_STEPS "],\"routes\":[{\"destination\":\"x\"}]}",
 		    "steps[0].show_when.equals", "not one of the values");
 
+	/* An option whose value is bad, looked at by a condition: a clear
+	 * error, not a crash (found by fuzzing). */
+	expect_diag(HEAD "\"steps\":[{\"id\":\"c\",\"kind\":\"single_choice\",\"question\":\"Q?\",\"options\":[{\"value\":\"Refuse\",\"label\":\"R\"}],\"errors\":{\"required\":\"Select one\"}}," TAIL_STEPS "],\"routes\":[{\"when\":{\"answer\":\"c\",\"equals\":\"x\"},\"destination\":\"x\"}]}",
+		    "steps[0].options[0].value", "not a valid id");
+	/* Values a normalised answer can never be. */
+	expect_diag(HEAD "\"steps\":[{\"id\":\"n\",\"kind\":\"number\",\"question\":\"N?\",\"errors\":{\"required\":\"Enter N\"}}," TAIL_STEPS "],\"routes\":[{\"when\":{\"answer\":\"n\",\"equals\":\"030\"},\"destination\":\"a\"},{\"destination\":\"b\"}]}",
+		    "routes[0].when.equals", "kept as \"30\"");
+	expect_diag(HEAD "\"steps\":[{\"id\":\"t\",\"kind\":\"text\",\"question\":\"T?\",\"errors\":{\"required\":\"Enter T\"}}," TAIL_STEPS "],\"routes\":[{\"when\":{\"answer\":\"t\",\"equals\":\" x\"},\"destination\":\"a\"},{\"destination\":\"b\"}]}",
+		    "routes[0].when.equals", "starts or ends with a space");
+	expect_diag(HEAD "\"steps\":[{\"id\":\"p\",\"kind\":\"postcode\",\"question\":\"P?\",\"errors\":{\"required\":\"Enter P\"}}," TAIL_STEPS "],\"routes\":[{\"when\":{\"answer\":\"p\",\"equals\":\"ab1 0aa\"},\"destination\":\"a\"},{\"destination\":\"b\"}]}",
+		    "routes[0].when.equals", "kept as \"AB1 0AA\"");
+
 	/* Nesting past the limit is a clear error, not a stack overflow. */
 	char deep[4096] = HEAD "\"steps\":[" Q("a", ) ",{\"id\":\"b\",\"kind\":\"info\",\"title\":\"B\",\"show_when\":";
 	for (int i = 0; i < 40; i++)
@@ -469,6 +495,10 @@ static void session_walk_back_change(void **state)
 	assert_int_equal(session_errors(s, &errs), 1);
 	assert_string_equal(errs[0].message, "Select who");
 	assert_int_equal(answer1(s, "nobody"), HATCH_ERR_INPUT);
+	/* A one-box question given two boxes is not an answer (found by
+	 * fuzzing: a blank first box slipped past "required"). */
+	const char *two[] = {"", "other"};
+	assert_int_equal(session_continue(s, two, 2), HATCH_ERR_INPUT);
 	assert_int_equal(answer1(s, "other"), HATCH_OK);
 	assert_int_equal(session_errors(s, &errs), 0);
 	assert_string_equal(step_id(s), "their-name");
@@ -581,6 +611,47 @@ static void session_walk_back_change(void **state)
 	assert_string_equal(record, want);
 	mem_free_wiped(record);
 	assert_null(session_answer(s, 1)->parts);
+	session_destroy(s);
+	journey_destroy(j);
+}
+
+/* An answer on a branch the citizen went back out of decides nothing
+ * (found by fuzzing the missed bin journey: the crew's reason, given and
+ * then left behind, still led to a stop page). */
+static void session_stale_branch(void **state)
+{
+	(void)state;
+	static const char text[] = HEAD "\"steps\":["
+		Q("tag", ) ","
+		"{\"id\":\"reason\",\"kind\":\"single_choice\",\"question\":\"Why?\","
+		" \"options\":[{\"value\":\"heavy\",\"label\":\"Too heavy\"},{\"value\":\"other\",\"label\":\"Other\"}],"
+		" \"show_when\":{\"answer\":\"tag\",\"equals\":\"yes\"},\"errors\":{\"required\":\"Select why\"}},"
+		"{\"id\":\"stop\",\"kind\":\"info\",\"title\":\"We cannot help\",\"outcome\":\"stop\","
+		" \"show_when\":{\"answer\":\"reason\",\"equals\":\"heavy\"}},"
+		TAIL_STEPS "],"
+		"\"routes\":[{\"when\":{\"answer\":\"reason\",\"equals\":\"heavy\"},\"destination\":\"wrong\"},{\"destination\":\"right\"}]}";
+	struct journey_diags d;
+	struct journey *j = load(text, &d);
+	if (!j)
+		dump(&d);
+	assert_non_null(j);
+	journey_diags_cleanup(&d);
+	struct session *s = session_create(j, &today);
+	assert_int_equal(answer1(s, "yes"), HATCH_OK);
+	assert_int_equal(answer1(s, "heavy"), HATCH_OK);
+	assert_string_equal(step_id(s), "stop");
+	assert_true(session_back(s));
+	assert_true(session_back(s));
+	assert_string_equal(step_id(s), "tag");
+	assert_int_equal(answer1(s, "no"), HATCH_OK);
+	assert_string_equal(step_id(s), "cya");
+	assert_string_equal(session_destination(s), "right");
+	struct session_meta meta = {"u", "r", "en", false, NULL, 0};
+	char *record;
+	assert_int_equal(session_submit(s, &meta, &record), HATCH_OK);
+	assert_null(strstr(record, "heavy"));
+	assert_non_null(strstr(record, "\"destination\":\"right\""));
+	mem_free_wiped(record);
 	session_destroy(s);
 	journey_destroy(j);
 }
@@ -788,6 +859,7 @@ int main(void)
 		cmocka_unit_test_teardown(loader_diagnostics, reset_faults),
 		cmocka_unit_test_teardown(loader_limits, reset_faults),
 		cmocka_unit_test_teardown(session_walk_back_change, reset_faults),
+		cmocka_unit_test_teardown(session_stale_branch, reset_faults),
 		cmocka_unit_test_teardown(out_of_memory_everywhere, reset_faults),
 		cmocka_unit_test_teardown(bundled_journeys_every_path, reset_faults),
 	};
