@@ -123,12 +123,19 @@ fuzz:
 		clang $(WARN) $(FUZZ_FLAGS) $(ALL_CPPFLAGS) $$($(PKG_CONFIG) --cflags $(PKGS)) \
 			$$src $(FUZZ_BUILD)/libhatch.a $$($(PKG_CONFIG) --libs $(PKGS)) \
 			-o $(FUZZ_BUILD)/$$name; \
-		mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$name $(FUZZ_BUILD)/crashes; \
 		cp -n tests/fuzz/corpus/$$name/* $(FUZZ_BUILD)/corpus/$$name/ 2>/dev/null || true; \
+		status=0; \
 		$(FUZZ_BUILD)/$$name -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/crashes/ \
 			-dict=tests/fuzz/$$name.dict $(FUZZ_BUILD)/corpus/$$name \
-			2>&1 | tail -n 12; \
+			>$(FUZZ_BUILD)/$$name.log 2>&1 || status=$$?; \
+		grep -E '^stat::|^Done|ERROR|SUMMARY' $(FUZZ_BUILD)/$$name.log | tail -n 8; \
+		if [ $$status -ne 0 ]; then \
+			echo "  FUZZ    $$name failed: see $(FUZZ_BUILD)/$$name.log and $(FUZZ_BUILD)/crashes/"; \
+			exit 1; \
+		fi; \
 	done
 
 bench: $(BUILD)/hatch $(BENCHES)
