@@ -311,8 +311,6 @@ int cmd_run(int argc, char **argv)
 				fprintf(stderr, "hatch: %s\n", e.msg);
 			clock_gettime(CLOCK_MONOTONIC, &t2);
 			frame++;
-			if (dump)
-				dump_widgets(&k, dump, frame);
 			if (trace) {
 				long lay = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
 				long ren = (t2.tv_sec - t1.tv_sec) * 1000000L + (t2.tv_nsec - t1.tv_nsec) / 1000;
@@ -321,6 +319,8 @@ int cmd_run(int argc, char **argv)
 					input_at ? (long long)(sdl_view_ticks() - input_at) * 1000 : -1LL);
 				fflush(stderr);
 			}
+			if (dump)
+				dump_widgets(&k, dump, frame);
 			input_at = 0;
 			dirty = false;
 		}

@@ -243,6 +243,12 @@ enum hatch_err sdl_view_create(const struct sdl_options *o, struct sdl_view **ou
 		v->r = v->surface ? SDL_CreateSoftwareRenderer(v->surface) : NULL;
 	} else {
 		SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
+		/* With the software renderer, copy frames to the window directly:
+		 * through OpenGL it would load a GL stack several times our size
+		 * and take longer to start than everything else together. */
+		const char *drv = SDL_GetHint(SDL_HINT_RENDER_DRIVER);
+		if (drv && !strcmp(drv, "software"))
+			SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
 		Uint32 wf = SDL_WINDOW_SHOWN | SDL_WINDOW_ALLOW_HIGHDPI;
 		int w = o->width > 0 ? o->width : 800, h = o->height > 0 ? o->height : 480;
 		if (o->fullscreen)
@@ -311,6 +317,9 @@ void sdl_view_size(const struct sdl_view *v, int *w, int *h)
 
 static void set_color(struct sdl_view *v, struct ui_color c)
 {
+	/* Opaque fills are copied, not blended: blending every pixel is most
+	 * of a software frame's time. */
+	SDL_SetRenderDrawBlendMode(v->r, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
 	SDL_SetRenderDrawColor(v->r, c.r, c.g, c.b, c.a);
 }
 

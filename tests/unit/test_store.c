@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -869,34 +870,47 @@ static void concurrent_numbers_distinct(void **state)
 		assert_int_equal(all[i], (uint64_t)i + 1);
 }
 
-struct holder {
-	sqlite3 *db;
-	int wait_ms;
-};
-
-static void *release_later(void *arg)
-{
-	struct holder *h = arg;
-	struct timespec t = {0, h->wait_ms * 1000000L};
-	nanosleep(&t, NULL);
-	sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
-	return NULL;
-}
-
 /* Another program holding the write lock for a moment is waited for, not
- * reported as a failure. */
+ * reported as a failure. The other program is a child process, as on the
+ * device (a technician's sqlite3, say). */
 static void waits_for_a_lock(void **state)
 {
 	(void)state;
+	/* qemu-user cannot run a forked child of a process that has used file
+	 * locks (the child hangs before main); the native runs of make test
+	 * and make check cover this, the arm64 run under emulation cannot. */
+	if (getenv("HATCH_TEST_EMULATED")) {
+		print_message("# not run under emulation: qemu-user hangs a forked child\n");
+		return;
+	}
 	const char *path = in_dir("hatch.db");
 	struct store *s = open_ok(path);
-	struct holder h = {peek_open(path, true), 300};
-	peek_exec(h.db, "BEGIN IMMEDIATE");
-	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, release_later, &h), 0);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sqlite3 *db = NULL;
+		int ok = sqlite3_open(path, &db) == SQLITE_OK &&
+			 sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+		char c = ok ? '1' : '0';
+		if (write(fds[1], &c, 1) != 1)
+			_exit(2);
+		struct timespec t = {0, 300 * 1000000L};
+		nanosleep(&t, NULL);
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		_exit(ok ? 0 : 1);
+	}
+	char c = 0;
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	assert_int_equal(c, '1');
 	add_sample(s, 1);
-	assert_int_equal(pthread_join(t, NULL), 0);
-	sqlite3_close(h.db);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fds[0]);
+	close(fds[1]);
 	counts_are(s, 1, 0, 0, 0);
 	store_close(s);
 }
