@@ -8,30 +8,12 @@
 #include <time.h>
 
 #include "base/mem.h"
+#include "support.h"
 #include "core/paths.h"
 #include "core/session.h"
 #include "platform/platform.h"
 
 #define RUNS 21
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return v[n / 2];
-}
 
 static const struct cdate today = {2026, 6, 15};
 
@@ -46,7 +28,7 @@ struct walk_cost {
 static bool walk(void *user, const struct journey_path *p)
 {
 	struct walk_cost *w = user;
-	double t0 = now_us();
+	double t0 = support_now_us();
 	struct session *s = session_create(w->j, &today);
 	for (size_t i = 0; s && i < p->n; i++) {
 		const struct journey_step *st = &w->j->steps[p->steps[i].step];
@@ -66,7 +48,7 @@ static bool walk(void *user, const struct journey_path *p)
 		mem_free_wiped(record);
 	}
 	session_destroy(s);
-	w->total_us += now_us() - t0;
+	w->total_us += support_now_us() - t0;
 	w->paths++;
 	return true;
 }
@@ -98,10 +80,10 @@ int main(void)
 			struct journey_diags d;
 			journey_diags_init(&d);
 			journey_destroy(j);
-			double t0 = now_us();
+			double t0 = support_now_us();
 			if (journey_load(data, len, &today, &j, &d) != HATCH_OK)
 				return 1;
-			load[r] = now_us() - t0;
+			load[r] = support_now_us() - t0;
 			all_load[r] += load[r];
 			journey_diags_cleanup(&d);
 		}
@@ -113,12 +95,12 @@ int main(void)
 			mem_free(res.reached);
 			per_path[r] = w.total_us / (double)w.paths;
 		}
-		printf("journey.load_check_us.%s %.0f us\n", j->id, median(load, RUNS));
-		printf("journey.session_walk_us.%s %.1f us\n", j->id, median(per_path, RUNS));
+		printf("journey.load_check_us.%s %.0f us\n", j->id, support_percentile(load, RUNS, 50));
+		printf("journey.session_walk_us.%s %.1f us\n", j->id, support_percentile(per_path, RUNS, 50));
 		journey_destroy(j);
 		mem_free(data);
 	}
-	printf("journey.load_check_all_ms %.2f ms\n", median(all_load, RUNS) / 1000);
+	printf("journey.load_check_all_ms %.2f ms\n", support_percentile(all_load, RUNS, 50) / 1000);
 	platform_list_free(files, n);
 	return 0;
 }

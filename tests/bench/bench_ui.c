@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "base/mem.h"
+#include "support.h"
 #include "core/paths.h"
 #include "platform/platform.h"
 #include "sdl/sdl.h"
@@ -28,31 +29,6 @@
 static const struct cdate today = {2026, 6, 15};
 
 static const struct ui_language langs[] = {{"en", "English"}, {"cy", "Cymraeg"}};
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* The Pth percentile (0..100) of V, nearest rank; sorts V. */
-static double percentile(double *v, size_t n, double p)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	size_t k = (size_t)(p / 100.0 * (double)n + 0.999999);
-	if (k < 1)
-		k = 1;
-	if (k > n)
-		k = n;
-	return v[k - 1];
-}
 
 static enum hatch_err submit(void *user, struct session *s, const char *language,
                              char *ref)
@@ -83,7 +59,6 @@ static bool pick_longest(void *user, const struct journey_path *p)
 	struct longest *l = user;
 	if (p->stopped)
 		return true;
-	json_t *o = json_object();
 	size_t count = 0;
 	size_t end = p->n;
 	for (size_t i = 0; i < p->n; i++) {
@@ -92,21 +67,10 @@ static bool pick_longest(void *user, const struct journey_path *p)
 			end = i;
 			break;
 		}
-		const struct answer *a = p->steps[i].answer;
-		if (!a)
-			continue;
-		json_t *v;
-		if (st->kind == STEP_DATE || st->kind == STEP_ADDRESS ||
-		    st->kind == STEP_MULTIPLE_CHOICE) {
-			v = json_array();
-			for (size_t k = 0; k < a->nparts; k++)
-				json_array_append_new(v, json_string(a->parts[k]));
-		} else {
-			v = json_string(a->nparts ? a->parts[0] : "");
-		}
-		json_object_set_new(o, st->id, v);
-		count++;
+		if (p->steps[i].answer)
+			count++;
 	}
+	json_t *o = support_path_answers(l->j, p, end);
 	if (end < p->n && count > l->nanswers) {
 		free(l->answers);
 		l->answers = json_dumps(o, JSON_COMPACT);
@@ -145,18 +109,18 @@ static void frame(struct ui *ui, struct sdl_view *v, uint64_t now, double *lay,
                   double *ren)
 {
 	struct hatch_error e = {""};
-	double t0 = now_us();
+	double t0 = support_now_us();
 	if (ui_layout(ui, WIDTH, HEIGHT, sdl_view_metrics(v), now) != HATCH_OK) {
 		fprintf(stderr, "bench_ui: out of memory laying out\n");
 		exit(1);
 	}
-	double t1 = now_us();
+	double t1 = support_now_us();
 	if (sdl_view_render(v, ui_draw(ui), &e) != HATCH_OK) {
 		fprintf(stderr, "bench_ui: %s\n", e.msg);
 		exit(1);
 	}
 	*lay = t1 - t0;
-	*ren = now_us() - t1;
+	*ren = support_now_us() - t1;
 }
 
 static struct sdl_view *make_view(const char *assets)
@@ -231,10 +195,10 @@ int main(void)
 			frame(ui, v, t += 16, &layout[i], &render[i]);
 			total[i] = layout[i] + render[i];
 		}
-		p50[r] = percentile(total, WARM_FRAMES, 50);
-		p99[r] = percentile(total, WARM_FRAMES, 99);
-		lay50[r] = percentile(layout, WARM_FRAMES, 50);
-		ren50[r] = percentile(render, WARM_FRAMES, 50);
+		p50[r] = support_percentile(total, WARM_FRAMES, 50);
+		p99[r] = support_percentile(total, WARM_FRAMES, 99);
+		lay50[r] = support_percentile(layout, WARM_FRAMES, 50);
+		ren50[r] = support_percentile(render, WARM_FRAMES, 50);
 	}
 	/* What the renderer has to fill each frame, besides clearing. */
 	const struct ui_draw_list *dl = ui_draw(ui);
@@ -257,11 +221,11 @@ int main(void)
 	printf("ui.check_answers_draw_cmds %zu cmds\n", ncmds);
 	printf("ui.check_answers_text_runs %zu runs\n", ntext);
 	printf("ui.check_answers_fill_mpix %.2f Mpx\n", fill / 1e6);
-	printf("ui.frame_cold_ms %.2f ms\n", percentile(cold, COLD_RUNS, 50) / 1000);
-	printf("ui.frame_ms_p50 %.3f ms\n", percentile(p50, WARM_RUNS, 50) / 1000);
-	printf("ui.frame_ms_p99 %.3f ms\n", percentile(p99, WARM_RUNS, 50) / 1000);
-	printf("ui.layout_ms_p50 %.3f ms\n", percentile(lay50, WARM_RUNS, 50) / 1000);
-	printf("ui.render_ms_p50 %.3f ms\n", percentile(ren50, WARM_RUNS, 50) / 1000);
+	printf("ui.frame_cold_ms %.2f ms\n", support_percentile(cold, COLD_RUNS, 50) / 1000);
+	printf("ui.frame_ms_p50 %.3f ms\n", support_percentile(p50, WARM_RUNS, 50) / 1000);
+	printf("ui.frame_ms_p99 %.3f ms\n", support_percentile(p99, WARM_RUNS, 50) / 1000);
+	printf("ui.layout_ms_p50 %.3f ms\n", support_percentile(lay50, WARM_RUNS, 50) / 1000);
+	printf("ui.render_ms_p50 %.3f ms\n", support_percentile(ren50, WARM_RUNS, 50) / 1000);
 	free(l.answers);
 	journey_destroy(j);
 	return 0;

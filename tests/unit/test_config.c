@@ -12,32 +12,18 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "support.h"
 #include <ini.h>
 
 #include "base/mem.h"
 #include "platform/config.h"
 
-static char dir[256];
-
-static int make_dir(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/hatch-test-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-	(void)state;
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static void write_file(const char *name, const char *text, size_t n, char *path,
 		       size_t size)
 {
-	snprintf(path, size, "%s/%s", dir, name);
+	snprintf(path, size, "%s/%s", support_dir, name);
 	FILE *f = fopen(path, "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(text, 1, n, f), n);
@@ -663,7 +649,7 @@ static void missing_file(void **state)
 	struct hatch_error e = {""};
 	memset(&c, 0x55, sizeof c);
 	memset(&p, 0x55, sizeof p);
-	snprintf(path, sizeof path, "%s/absent.conf", dir);
+	snprintf(path, sizeof path, "%s/absent.conf", support_dir);
 	assert_int_equal(config_load(path, &c, &p, &e), HATCH_ERR_NOTFOUND);
 	assert_non_null(strstr(e.msg, "No such file"));
 	expect_count(&p, 0);
@@ -671,7 +657,7 @@ static void missing_file(void **state)
 	assert_int_equal(c.idle_seconds, 120);
 	assert_string_equal(c.council, "Demonstration District Council");
 	/* A directory is not a file. */
-	assert_int_equal(config_load(dir, &c, &p, &e), HATCH_ERR_IO);
+	assert_int_equal(config_load(support_dir, &c, &p, &e), HATCH_ERR_IO);
 	assert_non_null(strstr(e.msg, "directory"));
 	expect_count(&p, 0);
 }
@@ -724,5 +710,5 @@ int main(void)
 		cmocka_unit_test(missing_file),
 		cmocka_unit_test(file_too_large),
 	};
-	return cmocka_run_group_tests_name("config", tests, make_dir, remove_dir);
+	return cmocka_run_group_tests_name("config", tests, support_dir_setup, support_dir_teardown);
 }

@@ -12,30 +12,16 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #include "base/mem.h"
 #include "platform/platform.h"
 
-static char dir[256];
-
-static int make_dir(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/hatch-test-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-	(void)state;
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static void write_file(const char *name, const char *text, size_t n)
 {
 	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(path, sizeof path, "%s/%s", support_dir, name);
 	FILE *f = fopen(path, "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(text, 1, n, f), n);
@@ -49,7 +35,7 @@ static void read_file_caps(void **state)
 	char path[512], *data;
 	size_t len;
 	struct hatch_error e;
-	snprintf(path, sizeof path, "%s/ten", dir);
+	snprintf(path, sizeof path, "%s/ten", support_dir);
 	assert_int_equal(platform_read_file(path, 10, &data, &len, &e), HATCH_OK);
 	assert_int_equal(len, 10);
 	assert_string_equal(data, "0123456789");
@@ -57,13 +43,13 @@ static void read_file_caps(void **state)
 	assert_int_equal(platform_read_file(path, 9, &data, &len, &e), HATCH_ERR_LIMIT);
 	assert_null(data);
 	assert_non_null(strstr(e.msg, "larger than 9 bytes"));
-	snprintf(path, sizeof path, "%s/absent", dir);
+	snprintf(path, sizeof path, "%s/absent", support_dir);
 	assert_int_equal(platform_read_file(path, 9, &data, &len, &e), HATCH_ERR_NOTFOUND);
 	assert_non_null(strstr(e.msg, "No such file"));
-	assert_int_equal(platform_read_file(dir, 9, &data, &len, &e), HATCH_ERR_IO);
+	assert_int_equal(platform_read_file(support_dir, 9, &data, &len, &e), HATCH_ERR_IO);
 	assert_non_null(strstr(e.msg, "directory"));
 	write_file("empty", "", 0);
-	snprintf(path, sizeof path, "%s/empty", dir);
+	snprintf(path, sizeof path, "%s/empty", support_dir);
 	assert_int_equal(platform_read_file(path, 9, &data, &len, &e), HATCH_OK);
 	assert_int_equal(len, 0);
 	assert_string_equal(data, "");
@@ -80,7 +66,7 @@ static void list_dir_sorted(void **state)
 	char **names;
 	size_t n;
 	struct hatch_error e;
-	assert_int_equal(platform_list_dir(dir, ".json", &names, &n, &e), HATCH_OK);
+	assert_int_equal(platform_list_dir(support_dir, ".json", &names, &n, &e), HATCH_OK);
 	assert_int_equal(n, 2);
 	assert_non_null(strstr(names[0], "/a.json"));
 	assert_non_null(strstr(names[1], "/b.json"));
@@ -107,9 +93,9 @@ static void assets_dir_from_env(void **state)
 	(void)state;
 	char out[512];
 	struct hatch_error e;
-	setenv("HATCH_ASSETS", dir, 1);
+	setenv("HATCH_ASSETS", support_dir, 1);
 	assert_int_equal(platform_assets_dir(out, sizeof out, &e), HATCH_OK);
-	assert_string_equal(out, dir);
+	assert_string_equal(out, support_dir);
 	setenv("HATCH_ASSETS", "/nonexistent-hatch", 1);
 	assert_int_equal(platform_assets_dir(out, sizeof out, &e), HATCH_ERR_NOTFOUND);
 	assert_non_null(strstr(e.msg, "HATCH_ASSETS"));
@@ -127,5 +113,5 @@ int main(void)
 		cmocka_unit_test(random_and_clock),
 		cmocka_unit_test(assets_dir_from_env),
 	};
-	return cmocka_run_group_tests_name("platform", tests, make_dir, remove_dir);
+	return cmocka_run_group_tests_name("platform", tests, support_dir_setup, support_dir_teardown);
 }

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "support.h"
 #include <jansson.h>
 
 #include "base/mem.h"
@@ -76,35 +78,15 @@ static int setup(void **state)
 	(void)state;
 	char dir[4096];
 	struct hatch_error e;
-	if (platform_assets_dir(dir, sizeof dir - 16, &e) != HATCH_OK)
+	if (platform_assets_dir(dir, sizeof dir, &e) != HATCH_OK)
 		return -1;
 	struct sdl_options o = {dir, true, false, 1920, 1920, NULL};
 	if (sdl_view_create(&o, &view, &e) != HATCH_OK) {
 		fprintf(stderr, "%s\n", e.msg);
 		return -1;
 	}
-	strncat(dir, "/journeys", sizeof dir - strlen(dir) - 1);
-	char **files;
-	size_t n;
-	if (platform_list_dir(dir, ".json", &files, &n, &e) != HATCH_OK)
-		return -1;
-	for (size_t i = 0; i < n && njourneys < 32; i++) {
-		char *data;
-		size_t len;
-		if (platform_read_file(files[i], JOURNEY_MAX_BYTES, &data, &len, &e) != HATCH_OK)
-			return -1;
-		struct journey_diags d;
-		journey_diags_init(&d);
-		struct journey *j = NULL;
-		enum hatch_err rc = journey_load(data, len, &today, &j, &d);
-		journey_diags_cleanup(&d);
-		mem_free(data);
-		if (rc != HATCH_OK)
-			return -1;
-		journeys[njourneys++] = j;
-	}
-	platform_list_free(files, n);
-	return 0;
+	njourneys = support_load_journeys(&today, journeys, 32);
+	return njourneys ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -201,7 +183,7 @@ static void check_screen(struct ui *ui, int w, int h, const char *what)
 	}
 }
 
-static const int sizes[][2] = {{800, 480}, {1920, 1080}, {1080, 1920}, {1024, 600}};
+static const int sizes[][2] = {{800, 480}, {1920, 1080}, {1080, 1920}, {1024, 600}, {1280, 800}};
 
 static void check_all_sizes(struct ui *ui, const char *what)
 {
@@ -236,28 +218,6 @@ struct step_run {
 	size_t steps;
 };
 
-static json_t *answers_json(const struct journey *j, const struct journey_path *p, size_t upto)
-{
-	json_t *o = json_object();
-	for (size_t i = 0; i < upto; i++) {
-		const struct answer *a = p->steps[i].answer;
-		if (!a)
-			continue;
-		json_t *v;
-		const struct journey_step *st = &j->steps[p->steps[i].step];
-		if (st->kind == STEP_DATE || st->kind == STEP_ADDRESS ||
-		    st->kind == STEP_MULTIPLE_CHOICE) {
-			v = json_array();
-			for (size_t k = 0; k < a->nparts; k++)
-				json_array_append_new(v, json_string(a->parts[k]));
-		} else {
-			v = json_string(a->nparts ? a->parts[0] : "");
-		}
-		json_object_set_new(o, st->id, v);
-	}
-	return o;
-}
-
 static bool each_step(void *user, const struct journey_path *p)
 {
 	struct step_run *r = user;
@@ -268,7 +228,7 @@ static bool each_step(void *user, const struct journey_path *p)
 		if (r->seen[step] && !last)
 			continue;
 		r->seen[step] = true;
-		json_t *o = answers_json(r->j, p, i);
+		json_t *o = support_path_answers(r->j, p, i);
 		char *text = json_dumps(o, 0);
 		struct ui *ui = make_ui(120);
 		struct hatch_error e;

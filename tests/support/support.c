@@ -1,0 +1,130 @@
+/* Shared helpers for the test and benchmark programs. */
+#include "support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/mem.h"
+#include "platform/platform.h"
+
+char support_dir[256];
+
+int support_dir_setup(void **state)
+{
+	(void)state;
+	return support_tmpdir_create(support_dir, sizeof support_dir);
+}
+
+int support_dir_teardown(void **state)
+{
+	(void)state;
+	return support_tmpdir_remove(support_dir);
+}
+
+int support_tmpdir_create(char *dir, size_t size)
+{
+	if (snprintf(dir, size, "/tmp/hatch-test-XXXXXX") >= (int)size)
+		return -1;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+int support_tmpdir_remove(const char *dir)
+{
+	char cmd[600];
+	if (snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s'; rm -rf '%s'", dir, dir) >=
+	    (int)sizeof cmd)
+		return -1;
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+size_t support_load_journeys(const struct cdate *today, struct journey **out, size_t max)
+{
+	char dir[4096];
+	struct hatch_error e;
+	if (platform_assets_dir(dir, sizeof dir - 16, &e) != HATCH_OK) {
+		fprintf(stderr, "%s\n", e.msg);
+		return 0;
+	}
+	strncat(dir, "/journeys", sizeof dir - strlen(dir) - 1);
+	char **files;
+	size_t nfiles, n = 0;
+	if (platform_list_dir(dir, ".json", &files, &nfiles, &e) != HATCH_OK) {
+		fprintf(stderr, "%s\n", e.msg);
+		return 0;
+	}
+	bool ok = true;
+	for (size_t i = 0; i < nfiles && n < max && ok; i++) {
+		char *data;
+		size_t len;
+		ok = platform_read_file(files[i], JOURNEY_MAX_BYTES, &data, &len, &e) == HATCH_OK;
+		if (!ok) {
+			fprintf(stderr, "%s: %s\n", files[i], e.msg);
+			break;
+		}
+		struct journey_diags d;
+		journey_diags_init(&d);
+		ok = journey_load(data, len, today, &out[n], &d) == HATCH_OK;
+		for (size_t k = 0; k < d.n; k++)
+			fprintf(stderr, "%s: %s: %s\n", files[i], d.v[k].path ? d.v[k].path : "",
+				d.v[k].reason);
+		journey_diags_cleanup(&d);
+		mem_free(data);
+		if (ok)
+			n++;
+	}
+	platform_list_free(files, nfiles);
+	if (!ok) {
+		while (n)
+			journey_destroy(out[--n]);
+	}
+	return n;
+}
+
+json_t *support_path_answers(const struct journey *j, const struct journey_path *p,
+			     size_t upto)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; o && i < upto && i < p->n; i++) {
+		const struct answer *a = p->steps[i].answer;
+		if (!a)
+			continue;
+		const struct journey_step *st = &j->steps[p->steps[i].step];
+		json_t *v;
+		if (st->kind == STEP_DATE || st->kind == STEP_ADDRESS ||
+		    st->kind == STEP_MULTIPLE_CHOICE) {
+			v = json_array();
+			for (size_t k = 0; k < a->nparts; k++)
+				json_array_append_new(v, json_string(a->parts[k]));
+		} else {
+			v = json_string(a->nparts ? a->parts[0] : "");
+		}
+		json_object_set_new(o, st->id, v);
+	}
+	return o;
+}
+
+double support_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double support_percentile(double *v, size_t n, double p)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	size_t k = (size_t)(p / 100.0 * (double)n + 0.999999);
+	if (k < 1)
+		k = 1;
+	if (k > n)
+		k = n;
+	return v[k - 1];
+}
