@@ -205,7 +205,8 @@ static enum hatch_err load_fonts(struct sdl_view *v, struct hatch_error *e)
 				       v->font_path[s][FACE_LATIN], TTF_GetError());
 		TTF_CloseFont(f);
 	}
-	/* Other scripts from the system's Noto families, where installed. */
+	/* Other scripts from the system's Noto families, where installed. Only
+	 * the file names are kept, so fontconfig is let go at once. */
 	if (FcInit()) {
 		for (int s = 0; s < UI_FONT_COUNT; s++) {
 			find_font("Noto Sans Gurmukhi", s == UI_FONT_BOLD, v->font_path[s][FACE_GURMUKHI],
@@ -213,6 +214,7 @@ static enum hatch_err load_fonts(struct sdl_view *v, struct hatch_error *e)
 			find_font("Noto Naskh Arabic", s == UI_FONT_BOLD, v->font_path[s][FACE_ARABIC],
 				  sizeof v->font_path[s][FACE_ARABIC]);
 		}
+		FcFini();
 	}
 	return HATCH_OK;
 }
