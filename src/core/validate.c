@@ -454,8 +454,7 @@ enum hatch_err validate_answer(const struct journey_step *step,
 
 	if (blank) {
 		if (step->required)
-			fail(&c, 0, step->kind == STEP_ADDRESS ? RULE_REQUIRED
-							       : RULE_REQUIRED);
+			fail(&c, 0, RULE_REQUIRED);
 		goto done;
 	}
 
@@ -709,7 +708,6 @@ void validate_message(const struct journey_step *step,
 		      char *out, size_t size)
 {
 	const char *tmpl = step->errors[err->rule];
-	/* The required message of an address names its first line. */
 	if (!tmpl)
 		tmpl = default_message(step, err);
 	char min[64] = "", max[64] = "", minl[32], maxl[32];

@@ -78,7 +78,6 @@ static int button(struct ui *ui, struct ui_rect r, const char *label, enum ui_ac
 	if (!primary)
 		ui_border_cmd(ui, r, UI_GREY, st->unit, wi);
 	/* Centre each wrapped line. */
-	int lh = ui_line_height(ui, UI_FONT_BOLD, st->button_px);
 	int y = r.y + (r.h - th) / 2;
 	const char *p = label;
 	size_t start = ui->draw.n;
@@ -88,7 +87,6 @@ static int button(struct ui *ui, struct ui_rect r, const char *label, enum ui_ac
 		struct ui_cmd *cmd = &ui->draw.cmds[i];
 		cmd->r.x = r.x + (r.w - cmd->r.w) / 2;
 	}
-	(void)lh;
 	return r.h;
 }
 
@@ -587,7 +585,7 @@ static void check_answers(struct ui *ui, struct col *c, const struct journey_ste
 			    strlen(change), wi);
 		ui_rect_cmd(ui, (struct ui_rect){tx, ty + lh - 2 * st->unit, tw, st->unit}, UI_BLUE,
 			    wi);
-		c->y = MAX(sub.y, lr.y + lr.h - (wide ? 0 : 0)) + st->pad / 2;
+		c->y = MAX(sub.y, lr.y + lr.h) + st->pad / 2;
 		ui_rect_cmd(ui, (struct ui_rect){c->x, c->y, c->w, st->unit}, UI_MID_GREY, -1);
 		c->y += st->pad / 2;
 	}

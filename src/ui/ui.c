@@ -336,7 +336,10 @@ static void do_back(struct ui *ui)
 {
 	switch (ui->screen) {
 	case UI_SCREEN_SERVICES: go_screen(ui, UI_SCREEN_WELCOME); break;
-	case UI_SCREEN_HELP: ui->screen = ui->help_from; ui->guard_until = ui->now + UI_GUARD_MS; break;
+	case UI_SCREEN_HELP:
+		ui->screen = ui->help_from;
+		ui->guard_until = ui->now + UI_GUARD_MS;
+		break;
 	case UI_SCREEN_STEP:
 		if (session_back(ui->session))
 			enter_step(ui);
@@ -498,9 +501,13 @@ static void press_key(struct ui *ui, int index)
 		}
 		break;
 	case KEY_TO_SYMBOLS: ui->kbd_layout = KBD_SYMBOLS; break;
-	case KEY_TO_LETTERS: ui->kbd_layout = ui_field_layout(ui, ui->focus_arg); if (ui->kbd_layout == KBD_SYMBOLS || ui->kbd_layout == KBD_DIGITS) ui->kbd_layout = KBD_LETTERS; break;
+	case KEY_TO_LETTERS:
+		ui->kbd_layout = ui_field_layout(ui, ui->focus_arg);
+		if (ui->kbd_layout == KBD_SYMBOLS || ui->kbd_layout == KBD_DIGITS)
+			ui->kbd_layout = KBD_LETTERS;
+		break;
 	case KEY_DONE:
-		ui->kbd_visible = false;
+		/* Done: the keyboard goes, and Continue is next. */
 		set_focus(ui, UI_ACT_CONTINUE, 0);
 		ui->kbd_visible = false;
 		break;
@@ -559,7 +566,10 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 		break;
 	case UI_ACT_SEND: do_send(ui); break;
 	case UI_ACT_FINISH:
-	case UI_ACT_START_AGAIN: end_session(ui); go_screen(ui, UI_SCREEN_WELCOME); break;
+	case UI_ACT_START_AGAIN:
+		end_session(ui);
+		go_screen(ui, UI_SCREEN_WELCOME);
+		break;
 	case UI_ACT_ERROR_LINK:
 		if (w->arg >= 0) {
 			const struct journey_step *st = ui_current_step(ui);
@@ -573,7 +583,10 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 	case UI_ACT_SCROLL_UP: ui->scroll -= ui->body_h * 3 / 4; break;
 	case UI_ACT_SCROLL_DOWN: ui->scroll += ui->body_h * 3 / 4; break;
 	case UI_ACT_MORE_TIME: close_timeout(ui); break;
-	case UI_ACT_DISMISS: ui->dialog_save_failed = false; set_focus(ui, UI_ACT_SEND, 0); break;
+	case UI_ACT_DISMISS:
+		ui->dialog_save_failed = false;
+		set_focus(ui, UI_ACT_SEND, 0);
+		break;
 	case UI_ACT_NONE: break;
 	}
 }
@@ -740,8 +753,8 @@ bool ui_handle(struct ui *ui, const struct ui_input *in)
 	ui->focus_visible = in->kind == UI_IN_KEY || (in->kind == UI_IN_TEXT && ui->focus_visible);
 	bool dialog = ui->dialog_timeout || ui->dialog_save_failed;
 	if (was_visible != ui->focus_visible && in->kind == UI_IN_KEY) {
-		bool r = handle_key(ui, in);
-		(void)r;
+		/* The first key shows the ring: redraw whatever the key did. */
+		handle_key(ui, in);
 		return true;
 	}
 	switch (in->kind) {

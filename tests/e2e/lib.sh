@@ -236,13 +236,18 @@ kbd_key() {
 }
 
 # payload_value EXPR: EXPR, a Python expression over p (the payload of the
-# one outbox record) and a (its answers by step id), as JSON.
+# one outbox record) and a (its answers by step id), as JSON. The payload is
+# encrypted at rest; it is opened here with the device key file and
+# libsodium's secretbox (PyNaCl), independently of the kiosk's own code.
 payload_value() {
-	sql "SELECT payload FROM outbox" | $PY -c '
+	sql "SELECT hex(payload_box) FROM outbox" | $PY -c '
 import json, sys
-p = json.loads(sys.stdin.read())
+import nacl.secret
+key = open(sys.argv[2], "rb").read()
+box = bytes.fromhex(sys.stdin.read().strip())
+p = json.loads(nacl.secret.SecretBox(key).decrypt(box).decode("utf-8"))
 a = {x["id"]: x.get("value") for x in p.get("answers", [])}
-print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$1"
+print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$1" "$RUN/hatch.db.key"
 }
 
 # expect_payload DESC EXPR JSON: the payload's EXPR (see payload_value) is JSON.

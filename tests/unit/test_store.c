@@ -1,9 +1,11 @@
 /* Unit tests for store/: creating, reopening and migrating the database,
  * its durability settings, reference sequence numbers, the outbox, and the
  * errors a kiosk meets (not a database, newer schema, read-only, disk full,
- * I/O errors, a lock held by another program, out of memory). A second
- * SQLite connection looks at the file from outside; a pass-through VFS
- * counts syncs and makes writes fail on demand. */
+ * I/O errors, a lock held by another program, out of memory); payloads
+ * encrypted at rest and sealed, the key file, claims and delivery states,
+ * retention, and salvaging a damaged file. A second SQLite connection looks
+ * at the file from outside; a pass-through VFS counts syncs and makes
+ * writes fail on demand, every write or the Nth. */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -22,9 +24,12 @@
 #include <cmocka.h>
 
 #include "support.h"
+#include <sodium.h>
 #include <sqlite3.h>
 
+#include "base/buf.h"
 #include "base/mem.h"
+#include "core/reference.h"
 #include "store/store.h"
 
 
@@ -180,6 +185,9 @@ static struct {
 	long long wal_limit; /* a -wal write ending past this is SQLITE_FULL; 0: none */
 	bool fail_writes;    /* every write is SQLITE_IOERR_WRITE */
 	bool read_only;      /* the main database opens read-only */
+	long fail_write_at;  /* the Nth write from now is SQLITE_IOERR_WRITE; 0: none */
+	long writes;         /* writes since fail_write_at was set */
+	bool fired;          /* fail_write_at's write came and failed */
 } shim;
 
 struct shim_file {
@@ -208,6 +216,10 @@ static int shim_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
 	struct shim_file *sf = (struct shim_file *)f;
 	if (shim.fail_writes)
 		return SQLITE_IOERR_WRITE;
+	if (shim.fail_write_at && ++shim.writes == shim.fail_write_at) {
+		shim.fired = true;
+		return SQLITE_IOERR_WRITE;
+	}
 	if ((sf->flags & SQLITE_OPEN_WAL) && shim.wal_limit && off + n > shim.wal_limit)
 		return SQLITE_FULL;
 	return sf->real->pMethods->xWrite(sf->real, p, n, off);
@@ -524,12 +536,16 @@ static void add_list_counts(void **state)
 	mem_free(rows);
 	counts_are(s, 40, 0, 0, 0);
 
-	/* What was written, from outside: the payload as given, due at once. */
+	/* What was written, from outside: the payload encrypted (a nonce, a
+	 * MAC and as many bytes as the payload, none of them its text), due
+	 * at once. */
 	sqlite3 *db = peek_open(path, true);
-	char payload[128];
-	peek_text(db, "SELECT payload FROM outbox WHERE reference = 'TEST-0007-X'", payload,
-		  sizeof payload);
-	assert_string_equal(payload, "{\"answers\":{\"bin\":\"blue\"},\"n\":7}");
+	assert_int_equal(peek_int(db, "SELECT length(payload_box) FROM outbox"
+				      " WHERE reference = 'TEST-0007-X' AND sealed = 0"),
+			 strlen("{\"answers\":{\"bin\":\"blue\"},\"n\":7}") + 40);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM outbox"
+				      " WHERE instr(payload_box, CAST('blue' AS BLOB)) > 0"),
+			 0);
 	assert_int_equal(peek_int(db, "SELECT count(*) FROM outbox WHERE next_attempt = created"
 				      " AND updated = created AND language = 'en'"
 				      " AND channel = 'kiosk' AND last_error IS NULL"),
@@ -1052,6 +1068,1425 @@ static void out_of_memory(void **state)
 	assert_true(done);
 }
 
+/* Whether the N bytes at HAY hold the M bytes at NEEDLE. */
+static bool holds(const char *hay, size_t n, const void *needle, size_t m)
+{
+	const char *x = needle;
+	for (size_t i = 0; m && i + m <= n; i++)
+		if (hay[i] == x[0] && !memcmp(hay + i, x, m))
+			return true;
+	return false;
+}
+
+/* Whether the file at PATH, if there is one, holds NEEDLE (M bytes). */
+static bool file_holds(const char *path, const void *needle, size_t m)
+{
+	if (!exists(path))
+		return false;
+	size_t n;
+	char *p = slurp(path, &n);
+	bool found = holds(p, n, needle, m);
+	mem_free(p);
+	return found;
+}
+
+/* Whether the database at PATH, its -wal or its -shm holds NEEDLE. */
+static bool db_holds(const char *path, const void *needle, size_t m)
+{
+	char side[600];
+	if (file_holds(path, needle, m))
+		return true;
+	snprintf(side, sizeof side, "%s-wal", path);
+	if (file_holds(side, needle, m))
+		return true;
+	snprintf(side, sizeof side, "%s-shm", path);
+	return file_holds(side, needle, m);
+}
+
+static bool db_holds_text(const char *path, const char *text)
+{
+	return db_holds(path, text, strlen(text));
+}
+
+static long long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* A time after every sample's: everything added is due. */
+#define LATER 1800000000LL
+
+static void add_to(struct store *s, int i, const char *destination, long long created)
+{
+	struct sample x;
+	struct hatch_error e;
+	sample(&x, i);
+	x.sub.destination = destination;
+	if (created)
+		x.sub.created = created;
+	if (store_outbox_add(s, &x.sub, &e) != HATCH_OK)
+		fail_msg("add %d: %s", i, e.msg);
+}
+
+/* Claims at NOW into D: the id claimed, or 0 when nothing is due. */
+static long long claim_at(struct store *s, long long now, struct store_due *d)
+{
+	bool found = true;
+	struct hatch_error e;
+	if (store_claim_due(s, now, d, &found, &e) != HATCH_OK)
+		fail_msg("claim: %s", e.msg);
+	if (!found) {
+		assert_null(d->payload);
+		assert_int_equal(d->id, 0);
+		return 0;
+	}
+	assert_non_null(d->payload);
+	return d->id;
+}
+
+/* Claims at NOW and lets the payload go: the id claimed, or 0. */
+static long long claim_id(struct store *s, long long now)
+{
+	struct store_due d;
+	long long id = claim_at(s, now, &d);
+	store_due_cleanup(&d);
+	return id;
+}
+
+static long long claim_for_id(struct store *s, const char *destination, long long now)
+{
+	struct store_due d;
+	bool found;
+	struct hatch_error e;
+	if (store_claim_due_for(s, destination, now, &d, &found, &e) != HATCH_OK)
+		fail_msg("claim for %s: %s", destination, e.msg);
+	long long id = found ? d.id : 0;
+	store_due_cleanup(&d);
+	return id;
+}
+
+static void delivered(struct store *s, long long id, const char *remote, long long now)
+{
+	struct hatch_error e;
+	if (store_mark_delivered(s, id, remote, now, &e) != HATCH_OK)
+		fail_msg("delivered %lld: %s", id, e.msg);
+}
+
+static void retry_later(struct store *s, long long id, long long when, const char *why,
+			long long now)
+{
+	struct hatch_error e;
+	if (store_mark_retry(s, id, when, why, now, &e) != HATCH_OK)
+		fail_msg("retry %lld: %s", id, e.msg);
+}
+
+static void dead(struct store *s, long long id, const char *why, long long now)
+{
+	struct hatch_error e;
+	if (store_mark_dead(s, id, why, now, &e) != HATCH_OK)
+		fail_msg("dead %lld: %s", id, e.msg);
+}
+
+/* One integer from the database at PATH, from outside. */
+static long long peek_at(const char *path, const char *sql)
+{
+	sqlite3 *db = peek_open(path, false);
+	long long v = peek_int(db, sql);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Payloads are never on disk as text, decrypt as they were given, and once
+ * purged leave no trace, in the file, the -wal or the -shm: markers in the
+ * payloads (the canary) and slices of their ciphertext are looked for in
+ * every byte of the three. */
+static void payloads_encrypted(void **state)
+{
+	(void)state;
+	const char *path = in_dir("hatch.db");
+	struct store *s = open_ok(path);
+	enum { N = 6 };
+	char markers[N][32];
+	char *payloads[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(markers[i], sizeof markers[i], "CANARY-%d-7Q4ZX", i);
+		/* The last one larger than a page: its box goes into overflow
+		 * pages, which are freed whole when it is purged. */
+		size_t size = i == N - 1 ? 12000 : 96;
+		payloads[i] = mem_alloc(size);
+		assert_non_null(payloads[i]);
+		char *p = payloads[i];
+		size_t len = (size_t)snprintf(p, size, "{\"name\":\"%s\"", markers[i]);
+		while (len + 40 < size)
+			len += (size_t)snprintf(p + len, size - len, ",\"%s\"", markers[i]);
+		snprintf(p + len, size - len, "}");
+		struct sample x;
+		struct hatch_error e;
+		sample(&x, i + 1);
+		x.sub.payload = payloads[i];
+		assert_int_equal(store_outbox_add(s, &x.sub, &e), HATCH_OK);
+	}
+	for (int i = 0; i < N; i++)
+		assert_false(db_holds_text(path, markers[i]));
+
+	/* Read back as given, oldest first, and delivered. */
+	for (int i = 0; i < N; i++) {
+		struct store_due d;
+		assert_int_equal(claim_at(s, LATER, &d), i + 1);
+		assert_false(d.sealed);
+		assert_int_equal(d.payload_len, strlen(payloads[i]));
+		assert_string_equal((const char *)d.payload, payloads[i]);
+		store_due_cleanup(&d);
+		assert_null(d.payload);
+		delivered(s, i + 1, NULL, LATER + i);
+	}
+	for (int i = 0; i < N; i++)
+		assert_false(db_holds_text(path, markers[i]));
+
+	/* 32 bytes of each box after its nonce, to look for after the purge. */
+	unsigned char slices[N][32];
+	sqlite3 *db = peek_open(path, false);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT substr(payload_box, 25, 32) FROM outbox"
+					    " ORDER BY id",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_bytes(st, 0), 32);
+		memcpy(slices[i], sqlite3_column_blob(st, 0), 32);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	/* Before the purge they are there to be found. */
+	for (int i = 0; i < N; i++)
+		assert_true(db_holds(path, slices[i], 32));
+
+	size_t n;
+	struct hatch_error e;
+	assert_int_equal(store_purge(s, LATER + N, &n, &e), HATCH_OK);
+	assert_int_equal(n, N);
+	/* Checkpointed and truncated, with the store still open. */
+	assert_true(file_size(in_dir("hatch.db-wal")) <= 0);
+	for (int i = 0; i < N; i++) {
+		assert_false(db_holds_text(path, markers[i]));
+		assert_false(db_holds(path, slices[i], 32));
+	}
+	counts_are(s, 0, 0, N, 0);
+	store_close(s);
+	for (int i = 0; i < N; i++) {
+		assert_false(db_holds_text(path, markers[i]));
+		assert_false(db_holds(path, slices[i], 32));
+		mem_free(payloads[i]);
+	}
+	assert_int_equal(peek_at(path, "SELECT count(*) FROM outbox WHERE payload_box IS NULL"
+				       " AND state = 'delivered'"),
+			 N);
+}
+
+/* The key lives in a file of its own, private to the kiosk's user; one
+ * that others could read is refused, and so are a missing, a short and a
+ * wrong one, none of them replaced. */
+static void key_file(void **state)
+{
+	(void)state;
+	const char *path = in_dir("hatch.db"), *key = in_dir("hatch.db.key");
+	struct store *s = open_ok(path);
+	add_sample(s, 1);
+	store_close(s);
+	struct stat st;
+	assert_int_equal(lstat(key, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, crypto_secretbox_KEYBYTES);
+	size_t klen;
+	char *k = slurp(key, &klen);
+	assert_int_equal(klen, crypto_secretbox_KEYBYTES);
+	/* Not in the database. */
+	assert_false(db_holds(path, k, klen));
+
+	struct hatch_error e;
+	const mode_t loose[] = {0644, 0640, 0604, 0620, 0660};
+	for (size_t i = 0; i < sizeof loose / sizeof loose[0]; i++) {
+		assert_int_equal(chmod(key, loose[i]), 0);
+		s = (struct store *)1;
+		assert_int_equal(store_open(path, &s, &e), HATCH_ERR_INPUT);
+		assert_null(s);
+		assert_non_null(strstr(e.msg, key));
+		assert_non_null(strstr(e.msg, "other users"));
+		assert_non_null(strstr(e.msg, "chmod 600"));
+	}
+	assert_int_equal(chmod(key, 0600), 0);
+	store_close(open_ok(path));
+
+	/* A short key file. */
+	write_file(key, k, 16);
+	assert_int_equal(chmod(key, 0600), 0);
+	assert_int_equal(store_open(path, &s, &e), HATCH_ERR_INPUT);
+	assert_non_null(strstr(e.msg, key));
+	assert_non_null(strstr(e.msg, "16 bytes"));
+	/* Another key: the records could not be read with it. */
+	unsigned char other[crypto_secretbox_KEYBYTES];
+	randombytes_buf(other, sizeof other);
+	write_file(key, other, sizeof other);
+	assert_int_equal(store_open(path, &s, &e), HATCH_ERR_STATE);
+	assert_non_null(strstr(e.msg, key));
+	assert_non_null(strstr(e.msg, "not the one"));
+	/* None: a new key would make the records unreadable for good. */
+	assert_int_equal(unlink(key), 0);
+	assert_int_equal(store_open(path, &s, &e), HATCH_ERR_STATE);
+	assert_null(s);
+	assert_non_null(strstr(e.msg, key));
+	assert_non_null(strstr(e.msg, "missing"));
+	assert_false(exists(key));
+	/* The right one back: the record reads as it was written. */
+	write_file(key, k, klen);
+	assert_int_equal(chmod(key, 0600), 0);
+	mem_free(k);
+	s = open_ok(path);
+	struct store_due d;
+	assert_int_equal(claim_at(s, LATER, &d), 1);
+	struct sample x;
+	sample(&x, 1);
+	assert_string_equal((const char *)d.payload, x.payload);
+	store_due_cleanup(&d);
+	store_close(s);
+
+	/* A key file named apart, in directories made for it. */
+	const char *path2 = in_dir("db2/hatch.db"), *key2 = in_dir("keys/sub/hatch.key");
+	assert_int_equal(store_open_keyed(path2, key2, &s, &e), HATCH_OK);
+	add_sample(s, 1);
+	store_close(s);
+	assert_int_equal(stat(key2, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(in_dir("keys/sub"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_false(exists(in_dir("db2/hatch.db.key")));
+	assert_int_equal(store_open_keyed(path2, "", &s, &e), HATCH_ERR_INPUT);
+	assert_null(s);
+	assert_int_equal(store_open_keyed(path2, NULL, &s, &e), HATCH_ERR_INPUT);
+	/* Each database with its own key: this one's is not the other's. */
+	assert_int_equal(store_open_keyed(path2, key, &s, &e), HATCH_ERR_STATE);
+	assert_null(s);
+}
+
+/* A record sealed to a destination's public key is stored and claimed as
+ * the sealed box: the destination's secret key opens it; the device has no
+ * key that does. */
+static void sealed_records(void **state)
+{
+	(void)state;
+	assert_true(sodium_init() >= 0);
+	unsigned char pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
+	unsigned char pk2[crypto_box_PUBLICKEYBYTES], sk2[crypto_box_SECRETKEYBYTES];
+	crypto_box_keypair(pk, sk);
+	crypto_box_keypair(pk2, sk2);
+	const char *path = in_dir("hatch.db");
+	struct store *s = open_ok(path);
+	struct sample x;
+	struct hatch_error e;
+	sample(&x, 1);
+	snprintf(x.payload, sizeof x.payload, "{\"name\":\"SEALED-CANARY-1\"}");
+	assert_int_equal(store_outbox_add_sealed(s, &x.sub, pk, &e), HATCH_OK);
+	add_sample(s, 2);
+	assert_false(db_holds_text(path, "SEALED-CANARY-1"));
+	assert_int_equal(peek_at(path, "SELECT sealed FROM outbox WHERE id = 1"), 1);
+	assert_int_equal(peek_at(path, "SELECT sealed FROM outbox WHERE id = 2"), 0);
+
+	struct store_due d;
+	assert_int_equal(claim_at(s, LATER, &d), 1);
+	assert_true(d.sealed);
+	size_t len = strlen(x.payload);
+	assert_int_equal(d.payload_len, len + crypto_box_SEALBYTES);
+	assert_false(holds((const char *)d.payload, d.payload_len, "SEALED-CANARY-1", 15));
+	unsigned char opened[128];
+	assert_int_equal(crypto_box_seal_open(opened, d.payload, d.payload_len, pk, sk), 0);
+	assert_memory_equal(opened, x.payload, len);
+	assert_int_not_equal(crypto_box_seal_open(opened, d.payload, d.payload_len, pk2, sk2),
+			     0);
+	/* Nor does the store's own key, read as a secretbox would be. */
+	size_t klen;
+	char *k = slurp(in_dir("hatch.db.key"), &klen);
+	assert_int_not_equal(crypto_secretbox_open_easy(opened, d.payload + 24,
+							d.payload_len - 24, d.payload,
+							(const unsigned char *)k),
+			     0);
+	mem_free(k);
+	delivered(s, d.id, "remote-1", LATER);
+	store_due_cleanup(&d);
+	assert_int_equal(claim_at(s, LATER, &d), 2);
+	assert_false(d.sealed);
+	store_due_cleanup(&d);
+
+	/* A key that is no key: refused, nothing written. */
+	unsigned char zero[crypto_box_PUBLICKEYBYTES] = {0};
+	sample(&x, 3);
+	assert_int_equal(store_outbox_add_sealed(s, &x.sub, zero, &e), HATCH_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "public key"));
+	assert_int_equal(store_outbox_add_sealed(s, &x.sub, NULL, &e), HATCH_ERR_INPUT);
+	counts_are(s, 0, 1, 1, 0);
+	store_close(s);
+}
+
+/* Oldest first per destination, one in flight per destination, the
+ * destinations taking turns, not-yet-due records left, dead ones blocking
+ * nothing. */
+static void claim_order(void **state)
+{
+	(void)state;
+	const char *path = in_dir("hatch.db");
+	struct store *s = open_ok(path);
+	const long long now = 1700000100;
+	add_to(s, 1, "a", 0);
+	add_to(s, 2, "b", 0);
+	add_to(s, 3, "a", 0);
+	add_to(s, 4, "b", 0);
+	add_to(s, 5, "a", 0);
+	add_to(s, 6, "c", 0);
+	add_to(s, 7, "c", now + 1000); /* not due until then */
+	assert_int_equal(claim_id(s, now), 1);
+	assert_int_equal(claim_id(s, now), 2);
+	assert_int_equal(claim_id(s, now), 6);
+	/* Each destination has one in flight; 7 is not due. */
+	assert_int_equal(claim_id(s, now), 0);
+	assert_int_equal(claim_for_id(s, "a", now), 0);
+	counts_are(s, 4, 3, 0, 0);
+
+	delivered(s, 1, NULL, now);
+	assert_int_equal(claim_id(s, now), 3);
+	/* A record waiting to be retried does not hold back a newer due one. */
+	retry_later(s, 2, now + 50, "HTTP 503", now);
+	assert_int_equal(claim_id(s, now), 4);
+	/* Dead: never claimed, never in the way. */
+	dead(s, 3, "HTTP 400", now);
+	assert_int_equal(claim_id(s, now), 5);
+	delivered(s, 6, NULL, now);
+	assert_int_equal(claim_id(s, now), 0);
+	/* At its time: 7; 2 is due but b has 4 in flight. */
+	assert_int_equal(claim_id(s, now + 1000), 7);
+	assert_int_equal(claim_id(s, now + 1000), 0);
+	delivered(s, 4, NULL, now);
+	assert_int_equal(claim_for_id(s, "a", now + 1000), 0);
+	assert_int_equal(claim_for_id(s, "nowhere", now + 1000), 0);
+	assert_int_equal(claim_for_id(s, "b", now + 1000), 2);
+	counts_are(s, 0, 3, 3, 1);
+
+	struct store_due d;
+	bool found = true;
+	struct hatch_error e;
+	assert_int_equal(store_claim_due_for(s, "", now, &d, &found, &e), HATCH_ERR_INPUT);
+	assert_false(found);
+	assert_int_equal(store_claim_due_for(s, NULL, now, &d, &found, &e), HATCH_ERR_INPUT);
+	store_close(s);
+
+	/* Two destinations interleave: a worker that claims all it may,
+	 * then delivers them, sends a1 with b1, a2 with b2, a3 with b3. */
+	s = open_ok(in_dir("two.db"));
+	for (int i = 1; i <= 3; i++)
+		add_to(s, i, "a", 0);
+	for (int i = 4; i <= 6; i++)
+		add_to(s, i, "b", 0);
+	for (int round = 0; round < 3; round++) {
+		long long x = claim_id(s, LATER), y = claim_id(s, LATER);
+		assert_int_equal(x, 1 + round);
+		assert_int_equal(y, 4 + round);
+		assert_int_equal(claim_id(s, LATER), 0);
+		delivered(s, x, NULL, LATER);
+		delivered(s, y, NULL, LATER);
+	}
+	assert_int_equal(claim_id(s, LATER), 0);
+	counts_are(s, 0, 0, 6, 0);
+	store_close(s);
+}
+
+/* What each end of a claim writes, and what it refuses. */
+static void delivery_transitions(void **state)
+{
+	(void)state;
+	const char *path = in_dir("hatch.db");
+	struct store *s = open_ok(path);
+	struct hatch_error e;
+	const long long now = LATER;
+	add_to(s, 1, "x", 0);
+	struct store_due d;
+	assert_int_equal(claim_at(s, now, &d), 1);
+	assert_int_equal(d.attempts, 0);
+	assert_string_equal(d.remote_id, "");
+	assert_string_equal(d.uuid, "00000000-0000-4000-8000-000000000001");
+	assert_string_equal(d.reference, "TEST-0001-X");
+	assert_string_equal(d.journey_id, "missed-bin");
+	assert_int_equal(d.journey_version, 1);
+	assert_string_equal(d.destination, "x");
+	store_due_cleanup(&d);
+	/* A batch token, kept for the next attempt to ask after. */
+	assert_int_equal(store_set_remote(s, 1, "batch-42", &e), HATCH_OK);
+	/* A long reason is cut at a character boundary: 254 bytes, then a
+	 * two-byte character across the 255th. */
+	char reason[300];
+	memset(reason, 'r', 254);
+	memcpy(reason + 254, "\xc3\xa9 and more", sizeof "\xc3\xa9 and more");
+	retry_later(s, 1, now + 60, reason, now + 1);
+	sqlite3 *db = peek_open(path, false);
+	char text[300];
+	peek_text(db, "SELECT state || ' ' || attempts || ' ' || next_attempt || ' ' ||"
+		      " updated || ' ' || remote_id FROM outbox WHERE id = 1",
+		  text, sizeof text);
+	assert_string_equal(text, "queued 1 1800000060 1800000001 batch-42");
+	assert_int_equal(peek_int(db, "SELECT length(CAST(last_error AS BLOB)) FROM outbox"),
+			 254);
+	sqlite3_close(db);
+	/* Not due before its time; then with the token. */
+	assert_int_equal(claim_id(s, now + 59), 0);
+	assert_int_equal(claim_at(s, now + 60, &d), 1);
+	assert_int_equal(d.attempts, 1);
+	assert_string_equal(d.remote_id, "batch-42");
+	store_due_cleanup(&d);
+	/* Delivered with no id of its own: the token stays. */
+	delivered(s, 1, NULL, now + 61);
+	db = peek_open(path, false);
+	peek_text(db, "SELECT state || ' ' || attempts || ' ' || delivered_at || ' ' ||"
+		      " remote_id || ' ' || (last_error IS NULL) FROM outbox WHERE id = 1",
+		  text, sizeof text);
+	assert_string_equal(text, "delivered 2 1800000061 batch-42 1");
+	sqlite3_close(db);
+
+	/* Refusals change nothing. */
+	assert_int_equal(store_mark_delivered(s, 1, "r", now, &e), HATCH_ERR_STATE);
+	assert_non_null(strstr(e.msg, path));
+	assert_non_null(strstr(e.msg, "delivered"));
+	assert_int_equal(store_mark_retry(s, 99, now, "x", now, &e), HATCH_ERR_NOTFOUND);
+	assert_non_null(strstr(e.msg, "no record 99"));
+	assert_int_equal(store_set_remote(s, 1, "late", &e), HATCH_ERR_STATE);
+	add_to(s, 2, "x", 0);
+	assert_int_equal(store_mark_dead(s, 2, "x", now, &e), HATCH_ERR_STATE);
+	assert_non_null(strstr(e.msg, "queued"));
+	assert_int_equal(store_set_remote(s, 2, "early", &e), HATCH_OK);
+	char long_id[130];
+	memset(long_id, 'i', 129);
+	long_id[129] = '\0';
+	assert_int_equal(store_set_remote(s, 2, long_id, &e), HATCH_ERR_LIMIT);
+	assert_int_equal(claim_id(s, now), 2);
+	assert_int_equal(store_mark_delivered(s, 2, long_id, now, &e), HATCH_ERR_LIMIT);
+	counts_are(s, 0, 1, 1, 0);
+	/* Dead, with its reason; a NULL reason keeps none. */
+	dead(s, 2, "HTTP 410", now + 2);
+	db = peek_open(path, false);
+	peek_text(db, "SELECT state || ' ' || attempts || ' ' || last_error || ' ' || remote_id"
+		      " FROM outbox WHERE id = 2",
+		  text, sizeof text);
+	assert_string_equal(text, "dead 1 HTTP 410 early");
+	sqlite3_close(db);
+	add_to(s, 3, "y", 0);
+	assert_int_equal(claim_id(s, now), 3);
+	/* An empty remote id clears the token. */
+	assert_int_equal(store_set_remote(s, 3, "", &e), HATCH_OK);
+	retry_later(s, 3, now, NULL, now);
+	assert_int_equal(peek_at(path, "SELECT count(*) FROM outbox WHERE id = 3"
+				       " AND last_error IS NULL AND remote_id IS NULL"),
+			 1);
+	counts_are(s, 1, 0, 1, 1);
+	store_close(s);
+}
+
+/* A crash in the middle of a delivery: the records left "sending" would
+ * block their destinations for good; at start-up they are queued again,
+ * as they were. */
+static void recover_sending(void **state)
+{
+	(void)state;
+	const char *path = in_dir("hatch.db");
+	struct store *s = open_ok(path);
+	add_to(s, 1, "a", 0);
+	add_to(s, 2, "b", 0);
+	add_to(s, 3, "a", 0);
+	assert_int_equal(claim_id(s, LATER), 1);
+	assert_int_equal(claim_id(s, LATER), 2);
+	store_close(s);
+
+	s = open_ok(path);
+	counts_are(s, 1, 2, 0, 0);
+	assert_int_equal(claim_id(s, LATER), 0);
+	size_t n;
+	struct hatch_error e;
+	assert_int_equal(store_recover_sending(s, &n, &e), HATCH_OK);
+	assert_int_equal(n, 2);
+	counts_are(s, 3, 0, 0, 0);
+	assert_int_equal(peek_at(path, "SELECT sum(attempts) FROM outbox"), 0);
+	struct store_due d;
+	assert_int_equal(claim_at(s, LATER, &d), 1);
+	struct sample x;
+	sample(&x, 1);
+	assert_string_equal((const char *)d.payload, x.payload);
+	store_due_cleanup(&d);
+	assert_int_equal(store_recover_sending(s, &n, &e), HATCH_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_recover_sending(s, &n, &e), HATCH_OK);
+	assert_int_equal(n, 0);
+	store_close(s);
+}
+
+/* Staff retry one record by the reference the citizen holds (as typed,
+ * canonicalised first), or every dead one. */
+static void retry_by_reference_and_all(void **state)
+{
+	(void)state;
+	const char *path = in_dir("hatch.db");
+	struct store *s = open_ok(path);
+	struct hatch_error e;
+	char refs[4][REFERENCE_SIZE];
+	for (int i = 0; i < 4; i++) {
+		uint64_t seq, key;
+		assert_int_equal(store_next_reference(s, &seq, &key, &e), HATCH_OK);
+		reference_make(seq, key, refs[i]);
+		struct sample x;
+		sample(&x, i + 1);
+		x.sub.reference = refs[i];
+		assert_int_equal(store_outbox_add(s, &x.sub, &e), HATCH_OK);
+	}
+	const long long now = LATER;
+	assert_int_equal(claim_id(s, now), 1);
+	dead(s, 1, "HTTP 400", now);
+	assert_int_equal(claim_id(s, now), 2);
+	dead(s, 2, "HTTP 404", now);
+	assert_int_equal(claim_id(s, now), 3);
+	retry_later(s, 3, now + 3600, "HTTP 503", now);
+	counts_are(s, 2, 0, 0, 2);
+
+	/* As a person might type it: lower case, spaces, no hyphens. */
+	char typed[32], canon[REFERENCE_SIZE];
+	snprintf(typed, sizeof typed, " %.4s %.4s %c", refs[0], refs[0] + 5, refs[0][10]);
+	for (char *p = typed; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	assert_true(reference_parse(typed, canon));
+	size_t n = 99;
+	assert_int_equal(store_retry(s, canon, now + 5, &n, &e), HATCH_OK);
+	assert_int_equal(n, 1);
+	sqlite3 *db = peek_open(path, false);
+	char text[128];
+	peek_text(db, "SELECT state || ' ' || attempts || ' ' || next_attempt || ' ' ||"
+		      " last_error FROM outbox WHERE id = 1",
+		  text, sizeof text);
+	/* Its backoff starts afresh; its last error stays until the next
+	 * attempt says otherwise. */
+	assert_string_equal(text, "queued 0 1800000005 HTTP 400");
+	sqlite3_close(db);
+	/* A queued record waiting for its retry is made due now. */
+	assert_int_equal(store_retry(s, refs[2], now + 5, &n, &e), HATCH_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(peek_at(path, "SELECT next_attempt FROM outbox WHERE id = 3"),
+			 now + 5);
+	assert_int_equal(claim_id(s, now + 5), 1);
+	/* Being sent, delivered, unknown, empty: refused, nothing changes. */
+	assert_int_equal(store_retry(s, refs[0], now + 5, &n, &e), HATCH_ERR_STATE);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(e.msg, "being sent"));
+	delivered(s, 1, NULL, now + 6);
+	assert_int_equal(store_retry(s, refs[0], now + 6, &n, &e), HATCH_ERR_STATE);
+	assert_non_null(strstr(e.msg, "delivered"));
+	char unknown[REFERENCE_SIZE];
+	reference_make(999, 1, unknown);
+	assert_int_equal(store_retry(s, unknown, now, &n, &e), HATCH_ERR_NOTFOUND);
+	assert_non_null(strstr(e.msg, path));
+	assert_int_equal(store_retry(s, "", now, &n, &e), HATCH_ERR_INPUT);
+	counts_are(s, 2, 0, 1, 1);
+	/* Every dead one. */
+	assert_int_equal(store_retry(s, NULL, now + 7, &n, &e), HATCH_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(peek_at(path, "SELECT next_attempt FROM outbox WHERE id = 2"),
+			 now + 7);
+	assert_int_equal(store_retry(s, NULL, now + 8, &n, &e), HATCH_OK);
+	assert_int_equal(n, 0);
+	counts_are(s, 3, 0, 1, 0);
+	store_close(s);
+}
+
+static void destination_stats(void **state)
+{
+	(void)state;
+	const char *path = in_dir("hatch.db");
+	struct store *s = open_ok(path);
+	struct store_destination_stats *v = (struct store_destination_stats *)1;
+	size_t n = 9;
+	struct hatch_error e;
+	assert_int_equal(store_destination_stats(s, &v, &n, &e), HATCH_OK);
+	assert_null(v);
+	assert_int_equal(n, 0);
+
+	const long long now = LATER;
+	add_to(s, 1, "a", 0);
+	add_to(s, 2, "b", 0);
+	add_to(s, 3, "a", 0);
+	add_to(s, 4, "c", 0);
+	add_to(s, 5, "b", 0);
+	add_to(s, 6, "a", 0);
+	assert_int_equal(claim_id(s, now), 1);
+	delivered(s, 1, NULL, now);
+	assert_int_equal(claim_id(s, now), 2);
+	dead(s, 2, "HTTP 400", now + 1);
+	assert_int_equal(claim_id(s, now), 3);
+	retry_later(s, 3, now + 100, "HTTP 503", now + 2);
+	assert_int_equal(claim_id(s, now), 4);
+	assert_int_equal(claim_id(s, now), 5);
+	retry_later(s, 5, now + 100, "timeout", now + 3);
+
+	assert_int_equal(store_destination_stats(s, &v, &n, &e), HATCH_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].destination, "a");
+	assert_int_equal(v[0].counts[STORE_QUEUED], 2);
+	assert_int_equal(v[0].counts[STORE_SENDING], 0);
+	assert_int_equal(v[0].counts[STORE_DELIVERED], 1);
+	assert_int_equal(v[0].counts[STORE_DEAD], 0);
+	assert_int_equal(v[0].oldest_waiting, 1700000003);
+	assert_string_equal(v[0].last_error, "HTTP 503");
+	assert_string_equal(v[1].destination, "b");
+	assert_int_equal(v[1].counts[STORE_QUEUED], 1);
+	assert_int_equal(v[1].counts[STORE_DEAD], 1);
+	assert_int_equal(v[1].oldest_waiting, 1700000005);
+	/* The most recent of its errors. */
+	assert_string_equal(v[1].last_error, "timeout");
+	assert_string_equal(v[2].destination, "c");
+	assert_int_equal(v[2].counts[STORE_SENDING], 1);
+	assert_int_equal(v[2].oldest_waiting, 1700000004);
+	assert_string_equal(v[2].last_error, "");
+	mem_free(v);
+
+	/* Once all are delivered: nothing waits, no error stands. */
+	delivered(s, 4, NULL, now);
+	for (long long t = now + 100;; t++) {
+		long long id = claim_id(s, t);
+		if (!id)
+			break;
+		delivered(s, id, NULL, t);
+	}
+	assert_int_equal(store_destination_stats(s, &v, &n, &e), HATCH_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].counts[STORE_DELIVERED], 3);
+	assert_int_equal(v[0].oldest_waiting, 0);
+	assert_string_equal(v[0].last_error, "");
+	assert_int_equal(v[1].counts[STORE_DELIVERED], 1);
+	assert_int_equal(v[1].counts[STORE_DEAD], 1);
+	assert_int_equal(v[1].oldest_waiting, 0);
+	assert_string_equal(v[1].last_error, "HTTP 400");
+	mem_free(v);
+	store_close(s);
+}
+
+/* Retention removes delivered payloads older than the cutoff and nothing
+ * else: the records stay, and undelivered payloads are never touched. */
+static void purge_delivered(void **state)
+{
+	(void)state;
+	const char *path = in_dir("hatch.db");
+	struct store *s = open_ok(path);
+	for (int i = 1; i <= 4; i++)
+		add_to(s, i, "x", 0);
+	assert_int_equal(claim_id(s, LATER), 1);
+	delivered(s, 1, "r-1", 1000);
+	assert_int_equal(claim_id(s, LATER), 2);
+	delivered(s, 2, "r-2", 2000);
+	assert_int_equal(claim_id(s, LATER), 3);
+	dead(s, 3, "HTTP 400", 500);
+	size_t n;
+	struct hatch_error e;
+	assert_int_equal(store_purge(s, 1000, &n, &e), HATCH_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_purge(s, 1500, &n, &e), HATCH_OK);
+	assert_int_equal(n, 1);
+	sqlite3 *db = peek_open(path, false);
+	char text[200];
+	peek_text(db, "SELECT reference || ' ' || state || ' ' || created || ' ' || updated ||"
+		      " ' ' || delivered_at || ' ' || remote_id || ' ' || (payload_box IS NULL)"
+		      " FROM outbox WHERE id = 1",
+		  text, sizeof text);
+	assert_string_equal(text, "TEST-0001-X delivered 1700000001 1000 1000 r-1 1");
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM outbox WHERE payload_box IS NULL"),
+			 1);
+	sqlite3_close(db);
+	assert_int_equal(store_purge(s, LATER * 2, &n, &e), HATCH_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_purge(s, LATER * 2, &n, &e), HATCH_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(peek_at(path, "SELECT count(*) FROM outbox WHERE payload_box IS NULL"),
+			 2);
+	/* The dead and the queued still read as they were. */
+	counts_are(s, 1, 0, 2, 1);
+	assert_int_equal(store_retry(s, NULL, LATER, &n, &e), HATCH_OK);
+	for (int id = 3; id <= 4; id++) {
+		struct store_due d;
+		struct sample x;
+		sample(&x, id);
+		assert_int_equal(claim_at(s, LATER, &d), id);
+		assert_string_equal((const char *)d.payload, x.payload);
+		store_due_cleanup(&d);
+		delivered(s, id, NULL, LATER);
+	}
+	struct store_outbox_row *rows;
+	assert_int_equal(store_outbox_list(s, &rows, &n, &e), HATCH_OK);
+	assert_int_equal(n, 4);
+	mem_free(rows);
+	store_close(s);
+}
+
+/* The version 1 schema as it shipped. */
+static const char schema_v1[] =
+	"CREATE TABLE device ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" reference_key INTEGER NOT NULL,"
+	" next_sequence INTEGER NOT NULL CHECK (next_sequence >= 1),"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" uuid TEXT UNIQUE NOT NULL,"
+	" reference TEXT UNIQUE NOT NULL,"
+	" journey_id TEXT NOT NULL,"
+	" journey_version INTEGER NOT NULL,"
+	" destination TEXT NOT NULL,"
+	" language TEXT NOT NULL,"
+	" channel TEXT NOT NULL,"
+	" payload TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'queued'"
+	"  CHECK (state IN ('queued','sending','delivered','dead')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt INTEGER,"
+	" last_error TEXT,"
+	" remote_id TEXT,"
+	" created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL);"
+	"CREATE INDEX outbox_due ON outbox (state, destination, next_attempt);"
+	"PRAGMA application_id = 1213481800;"
+	"INSERT INTO device VALUES (1, 123456789, 42, 1700000000);";
+
+/* A version 1 database with rows in every state, some still only in its
+ * -wal, migrates with each record as it was, its payload encrypted and the
+ * plaintext gone from the file, the -wal and the -shm. */
+static void migrates_version_1_with_rows(void **state)
+{
+	(void)state;
+	const char *path = in_dir("v1.db");
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	peek_exec(db, "PRAGMA journal_mode = WAL");
+	peek_exec(db, schema_v1);
+	peek_exec(db, "PRAGMA user_version = 1");
+	sqlite3_close(db);
+	/* The rows as a version 1 kiosk that lost power would leave them:
+	 * committed to the -wal, not yet in the file. */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL),
+			 SQLITE_OK);
+	char big[6000];
+	size_t len = 0;
+	len += (size_t)snprintf(big, sizeof big, "{\"name\":\"MIGRATE-CANARY-6\"");
+	while (len + 40 < sizeof big)
+		len += (size_t)snprintf(big + len, sizeof big - len, ",\"MIGRATE-CANARY-6\"");
+	snprintf(big + len, sizeof big - len, "}");
+	peek_exec(db,
+		  "INSERT INTO outbox (id, uuid, reference, journey_id, journey_version,"
+		  " destination, language, channel, payload, state, attempts, next_attempt,"
+		  " last_error, remote_id, created, updated) VALUES"
+		  " (1, 'u-1', 'R-1', 'missed-bin', 3, 'waste', 'en', 'kiosk',"
+		  "  '{\"name\":\"MIGRATE-CANARY-1\"}', 'queued', 0, 1700000001, NULL, NULL,"
+		  "  1700000001, 1700000001),"
+		  " (2, 'u-2', 'R-2', 'missed-bin', 3, 'waste', 'cy', 'kiosk',"
+		  "  '{\"name\":\"MIGRATE-CANARY-2\"}', 'dead', 4, 1700000100, 'HTTP 400', NULL,"
+		  "  1700000002, 1700000100),"
+		  " (3, 'u-3', 'R-3', 'report-speeding', 1, 'roads', 'en', 'assisted',"
+		  "  '{\"name\":\"MIGRATE-CANARY-3\"}', 'sending', 1, 1700000200, 'HTTP 503',"
+		  "  'batch-9', 1700000003, 1700000150),"
+		  " (4, 'u-4', 'R-4', 'missed-bin', 3, 'waste', 'en', 'kiosk',"
+		  "  '{\"name\":\"MIGRATE-CANARY-4\"}', 'delivered', 1, 1700000004, NULL,"
+		  "  'remote-4', 1700000004, 1700000500),"
+		  " (5, 'u-5', 'R-5', 'missed-bin', 3, 'waste', 'en', 'kiosk',"
+		  "  '{\"name\":\"MIGRATE-CANARY-5\"}', 'queued', 0, NULL, NULL, NULL,"
+		  "  1700000005, 1700000005)");
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "INSERT INTO outbox (id, uuid, reference, journey_id,"
+					    " journey_version, destination, language, channel,"
+					    " payload, created, updated, next_attempt) VALUES"
+					    " (6, 'u-6', 'R-6', 'foi', 1, 'waste', 'en', 'kiosk',"
+					    " ?1, 1700000006, 1700000006, 1700000006)",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, big, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	static const char *const markers[] = {"MIGRATE-CANARY-1", "MIGRATE-CANARY-2",
+					      "MIGRATE-CANARY-3", "MIGRATE-CANARY-4",
+					      "MIGRATE-CANARY-5", "MIGRATE-CANARY-6"};
+	assert_true(db_holds_text(path, markers[0]));
+	assert_true(file_size(in_dir("v1.db-wal")) > 0);
+	assert_false(exists(in_dir("v1.db.key")));
+
+	struct store *s = open_ok(path);
+	struct stat stt;
+	assert_int_equal(stat(in_dir("v1.db.key"), &stt), 0);
+	assert_int_equal(stt.st_mode & 0777, 0600);
+	for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
+		assert_false(db_holds_text(path, markers[i]));
+
+	db = peek_open(path, false);
+	assert_int_equal(peek_int(db, "PRAGMA user_version"), 2);
+	char check[32];
+	peek_text(db, "PRAGMA integrity_check", check, sizeof check);
+	assert_string_equal(check, "ok");
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM pragma_table_info('outbox')"
+				      " WHERE name = 'payload'"),
+			 0);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+				      " AND name IN ('outbox_due', 'outbox_purge')"),
+			 2);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM outbox WHERE payload_box IS NOT NULL"
+				      " AND sealed = 0"),
+			 6);
+	char rows[1024];
+	peek_text(db,
+		  "SELECT group_concat(id || ':' || uuid || ':' || reference || ':' || journey_id"
+		  " || ':' || journey_version || ':' || destination || ':' || language || ':' ||"
+		  " channel || ':' || state || ':' || attempts || ':' || next_attempt || ':' ||"
+		  " coalesce(last_error, '-') || ':' || coalesce(remote_id, '-') || ':' ||"
+		  " created || ':' || updated || ':' || coalesce(delivered_at, '-'), ' ')"
+		  " FROM (SELECT * FROM outbox ORDER BY id)",
+		  rows, sizeof rows);
+	assert_string_equal(
+		rows, "1:u-1:R-1:missed-bin:3:waste:en:kiosk:queued:0:1700000001:-:-:1700000001:"
+		      "1700000001:- "
+		      "2:u-2:R-2:missed-bin:3:waste:cy:kiosk:dead:4:1700000100:HTTP 400:-:"
+		      "1700000002:1700000100:- "
+		      "3:u-3:R-3:report-speeding:1:roads:en:assisted:sending:1:1700000200:"
+		      "HTTP 503:batch-9:1700000003:1700000150:- "
+		      "4:u-4:R-4:missed-bin:3:waste:en:kiosk:delivered:1:1700000004:-:remote-4:"
+		      "1700000004:1700000500:1700000500 "
+		      "5:u-5:R-5:missed-bin:3:waste:en:kiosk:queued:0:1700000005:-:-:1700000005:"
+		      "1700000005:- "
+		      "6:u-6:R-6:foi:1:waste:en:kiosk:queued:0:1700000006:-:-:1700000006:"
+		      "1700000006:-");
+	sqlite3_close(db);
+
+	/* The device row as it was: the same numbers go on. */
+	uint64_t seq, key;
+	struct hatch_error e;
+	assert_int_equal(store_next_reference(s, &seq, &key, &e), HATCH_OK);
+	assert_int_equal(seq, 42);
+	assert_true(key == 123456789);
+	/* Every payload reads back as it was. */
+	struct store_due d;
+	assert_int_equal(claim_at(s, LATER, &d), 1);
+	assert_string_equal((const char *)d.payload, "{\"name\":\"MIGRATE-CANARY-1\"}");
+	store_due_cleanup(&d);
+	size_t n;
+	assert_int_equal(store_recover_sending(s, &n, &e), HATCH_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(claim_at(s, LATER, &d), 1);
+	delivered(s, 1, NULL, LATER);
+	store_due_cleanup(&d);
+	assert_int_equal(claim_at(s, LATER, &d), 3);
+	assert_string_equal((const char *)d.payload, "{\"name\":\"MIGRATE-CANARY-3\"}");
+	assert_string_equal(d.remote_id, "batch-9");
+	assert_int_equal(d.attempts, 1);
+	store_due_cleanup(&d);
+	assert_int_equal(claim_at(s, LATER, &d), 5);
+	assert_string_equal((const char *)d.payload, "{\"name\":\"MIGRATE-CANARY-5\"}");
+	delivered(s, 5, NULL, LATER);
+	store_due_cleanup(&d);
+	assert_int_equal(claim_at(s, LATER, &d), 6);
+	assert_string_equal((const char *)d.payload, big);
+	store_due_cleanup(&d);
+	assert_int_equal(store_retry(s, "R-2", LATER, &n, &e), HATCH_OK);
+	assert_int_equal(n, 1);
+	store_close(s);
+	for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
+		assert_false(db_holds_text(path, markers[i]));
+
+	/* From an empty file, as from nothing: version 2 and a key. */
+	path = in_dir("empty.db");
+	write_file(path, "", 0);
+	s = open_ok(path);
+	add_sample(s, 1);
+	store_close(s);
+	assert_int_equal(peek_at(path, "PRAGMA user_version"), 2);
+	assert_int_equal(stat(in_dir("empty.db.key"), &stt), 0);
+	assert_int_equal(stt.st_mode & 0777, 0600);
+	/* Migrating again is a no-op. */
+	s = open_ok(path);
+	counts_are(s, 1, 0, 0, 0);
+	store_close(s);
+}
+
+/* A database damaged in the middle is moved aside as it is, never
+ * deleted; the rows before the damage (and after it) are carried into a
+ * fresh one, which opens, says so, and goes on numbering references. */
+static void salvages_a_damaged_file(void **state)
+{
+	(void)state;
+	const char *path = in_dir("hatch.db");
+	struct store *s = open_ok(path);
+	struct hatch_error e;
+	uint64_t seq, key1, key2;
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(store_next_reference(s, &seq, &key1, &e), HATCH_OK);
+	enum { ROWS = 1500 };
+	for (int i = 1; i <= ROWS; i++)
+		add_sample(s, i);
+	char moved[512];
+	assert_false(store_was_salvaged(s, moved, sizeof moved));
+	assert_string_equal(moved, "");
+	store_close(s);
+	size_t clean_len;
+	char *clean = slurp(path, &clean_len);
+
+	/* Three pages from the middle leaf of the outbox on, overwritten. */
+	sqlite3 *db = peek_open(path, false);
+	long long pages = peek_int(db, "PRAGMA page_count");
+	long long page_size = peek_int(db, "PRAGMA page_size");
+	long long leaves = peek_int(db, "SELECT count(*) FROM dbstat WHERE name = 'outbox'"
+					" AND pagetype = 'leaf'");
+	assert_true(leaves > 20);
+	char sql[200];
+	snprintf(sql, sizeof sql,
+		 "SELECT pageno FROM dbstat WHERE name = 'outbox' AND pagetype = 'leaf'"
+		 " ORDER BY path LIMIT 1 OFFSET %lld",
+		 leaves / 2);
+	long long first = peek_int(db, sql);
+	sqlite3_close(db);
+	assert_true(first > 1 && first + 2 <= pages);
+	size_t len;
+	char *bytes = slurp(path, &len);
+	assert_int_equal(len, (size_t)(pages * page_size));
+	memset(bytes + (first - 1) * page_size, 0xa5, (size_t)(3 * page_size));
+	write_file(path, bytes, len);
+
+	s = open_ok(path);
+	assert_true(store_was_salvaged(s, moved, sizeof moved));
+	char prefix[600];
+	snprintf(prefix, sizeof prefix, "%s.corrupt-", path);
+	assert_memory_equal(moved, prefix, strlen(prefix));
+	/* The damaged file kept byte for byte, and nothing left beside it. */
+	size_t mlen;
+	char *kept = slurp(moved, &mlen);
+	assert_int_equal(mlen, len);
+	assert_memory_equal(kept, bytes, len);
+	mem_free(kept);
+	mem_free(bytes);
+	char side[600];
+	snprintf(side, sizeof side, "%s-wal", moved);
+	assert_false(exists(side));
+	char small[8];
+	assert_true(store_was_salvaged(s, small, sizeof small));
+	assert_int_equal(strlen(small), 7);
+	assert_true(store_was_salvaged(s, NULL, 0));
+
+	db = peek_open(path, false);
+	char check[32];
+	peek_text(db, "PRAGMA integrity_check", check, sizeof check);
+	assert_string_equal(check, "ok");
+	long long kept_rows = peek_int(db, "SELECT count(*) FROM outbox");
+	assert_true(kept_rows < ROWS);
+	assert_true(kept_rows >= ROWS - 3 * 30);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM outbox WHERE id <= 100"), 100);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM outbox WHERE id > 1400"), 100);
+	sqlite3_close(db);
+	/* The rows read as they were written, and the numbers go on. */
+	for (int i = 1; i <= 3; i++) {
+		struct store_due d;
+		struct sample x;
+		sample(&x, i);
+		assert_int_equal(claim_at(s, LATER, &d), i);
+		assert_string_equal((const char *)d.payload, x.payload);
+		assert_string_equal(d.uuid, x.uuid);
+		store_due_cleanup(&d);
+		delivered(s, i, NULL, LATER);
+	}
+	assert_int_equal(store_next_reference(s, &seq, &key2, &e), HATCH_OK);
+	assert_int_equal(seq, 6);
+	assert_true(key1 == key2);
+	store_close(s);
+
+	s = open_ok(path);
+	assert_false(store_was_salvaged(s, moved, sizeof moved));
+	counts_are(s, (size_t)kept_rows - 3, 0, 3, 0);
+	store_close(s);
+
+	/* Damage at the very start of the outbox: what comes after it is
+	 * still found. */
+	path = in_dir("first.db");
+	write_file(path, clean, clean_len);
+	mem_free(clean);
+	size_t klen;
+	char *k = slurp(in_dir("hatch.db.key"), &klen);
+	write_file(in_dir("first.db.key"), k, klen);
+	assert_int_equal(chmod(in_dir("first.db.key"), 0600), 0);
+	mem_free(k);
+	db = peek_open(path, false);
+	first = peek_int(db, "SELECT pageno FROM dbstat WHERE name = 'outbox'"
+			     " AND pagetype = 'leaf' ORDER BY path LIMIT 1");
+	sqlite3_close(db);
+	bytes = slurp(path, &len);
+	memset(bytes + (first - 1) * page_size, 0xa5, (size_t)page_size);
+	write_file(path, bytes, len);
+	mem_free(bytes);
+	s = open_ok(path);
+	assert_true(store_was_salvaged(s, NULL, 0));
+	store_close(s);
+	db = peek_open(path, false);
+	kept_rows = peek_int(db, "SELECT count(*) FROM outbox");
+	assert_true(kept_rows < ROWS && kept_rows >= ROWS - 30);
+	assert_true(peek_int(db, "SELECT min(id) FROM outbox") > 1);
+	assert_int_equal(peek_int(db, "SELECT max(id) FROM outbox"), ROWS);
+	sqlite3_close(db);
+}
+
+/* Damage found while a record is still only in the -wal, as after a power
+ * cut: the -wal goes aside with the file, both byte for byte as they were,
+ * and the record in it is salvaged too. */
+static void salvage_reads_the_wal(void **state)
+{
+	(void)state;
+	const char *path = in_dir("hatch.db");
+	struct store *s = open_ok(path);
+	enum { ROWS = 600 };
+	for (int i = 1; i <= ROWS; i++)
+		add_sample(s, i);
+	store_close(s);
+	sqlite3 *db = peek_open(path, true);
+	assert_int_equal(sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL),
+			 SQLITE_OK);
+	peek_exec(db, "INSERT INTO outbox (uuid, reference, journey_id, journey_version,"
+		      " destination, language, channel, payload_box, sealed, next_attempt,"
+		      " created, updated)"
+		      " SELECT '00000000-0000-4000-8000-000000009999', 'TEST-9999-X',"
+		      " journey_id, journey_version, destination, language, channel,"
+		      " payload_box, sealed, next_attempt, created, updated"
+		      " FROM outbox WHERE id = 1");
+	long long page_size = peek_int(db, "PRAGMA page_size");
+	long long leaves = peek_int(db, "SELECT count(*) FROM dbstat WHERE name = 'outbox'"
+					" AND pagetype = 'leaf'");
+	char sql[200];
+	snprintf(sql, sizeof sql,
+		 "SELECT pageno FROM dbstat WHERE name = 'outbox' AND pagetype = 'leaf'"
+		 " ORDER BY path LIMIT 1 OFFSET %lld",
+		 leaves / 2);
+	long long first = peek_int(db, sql);
+	sqlite3_close(db);
+	const char *wal = in_dir("hatch.db-wal");
+	assert_true(file_size(wal) > 0);
+	size_t len, wlen;
+	char *bytes = slurp(path, &len);
+	assert_true((size_t)(first * page_size) <= len);
+	memset(bytes + (first - 1) * page_size, 0xa5, (size_t)page_size);
+	write_file(path, bytes, len);
+	char *wal_bytes = slurp(wal, &wlen);
+
+	s = open_ok(path);
+	char moved[512], side[600];
+	assert_true(store_was_salvaged(s, moved, sizeof moved));
+	size_t n;
+	char *kept = slurp(moved, &n);
+	assert_int_equal(n, len);
+	assert_memory_equal(kept, bytes, len);
+	mem_free(kept);
+	snprintf(side, sizeof side, "%s-wal", moved);
+	kept = slurp(side, &n);
+	assert_int_equal(n, wlen);
+	assert_memory_equal(kept, wal_bytes, wlen);
+	mem_free(kept);
+	mem_free(bytes);
+	mem_free(wal_bytes);
+
+	db = peek_open(path, false);
+	long long kept_rows = peek_int(db, "SELECT count(*) FROM outbox");
+	assert_true(kept_rows < ROWS + 1 && kept_rows > ROWS - 40);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM outbox WHERE id <= 100"), 100);
+	sqlite3_close(db);
+	/* The record from the -wal reads as it was written. */
+	struct store_due d;
+	bool found;
+	struct hatch_error e;
+	assert_int_equal(store_claim_due_for(s, "demo-waste", LATER, &d, &found, &e), HATCH_OK);
+	assert_true(found);
+	assert_int_equal(d.id, 1);
+	delivered(s, 1, NULL, LATER);
+	store_due_cleanup(&d);
+	for (long long id; (id = claim_at(s, LATER, &d)) != 0; store_due_cleanup(&d)) {
+		delivered(s, id, NULL, LATER);
+		if (!strcmp(d.uuid, "00000000-0000-4000-8000-000000009999")) {
+			struct sample x;
+			sample(&x, 1);
+			assert_string_equal((const char *)d.payload, x.payload);
+			assert_string_equal(d.reference, "TEST-9999-X");
+			found = false;
+		}
+	}
+	assert_false(found);
+	counts_are(s, 0, 0, (size_t)kept_rows, 0);
+	store_close(s);
+}
+
+/* The state of the database at PATH, from outside, as text: every outbox
+ * and device row. BOXES: the payload boxes themselves, else their lengths
+ * (a box made again has a new nonce). */
+static char *snapshot(const char *path, bool boxes)
+{
+	sqlite3 *db = peek_open(path, false);
+	const char *const sql[] = {
+		boxes ? "SELECT id, uuid, reference, journey_id, journey_version, destination,"
+			" language, channel, hex(payload_box), sealed, state, attempts,"
+			" next_attempt, last_error, remote_id, created, updated, delivered_at"
+			" FROM outbox ORDER BY id"
+		      : "SELECT id, uuid, reference, journey_id, journey_version, destination,"
+			" language, channel, length(payload_box), sealed, state, attempts,"
+			" next_attempt, last_error, remote_id, created, updated, delivered_at"
+			" FROM outbox ORDER BY id",
+		"SELECT id, reference_key, next_sequence, created, hex(key_check) FROM device",
+	};
+	struct buf b;
+	buf_init(&b, 1 << 22);
+	for (size_t q = 0; q < sizeof sql / sizeof sql[0]; q++) {
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_prepare_v2(db, sql[q], -1, &st, NULL), SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				const unsigned char *t = sqlite3_column_text(st, c);
+				assert_int_equal(buf_addf(&b, "%s|", t ? (const char *)t : "NULL"),
+						 HATCH_OK);
+			}
+			assert_int_equal(buf_addstr(&b, "\n"), HATCH_OK);
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	char *out = buf_take(&b);
+	assert_non_null(out);
+	return out;
+}
+
+static const long long fault_now = 1800000000LL;
+
+static void prep_none(struct store *s)
+{
+	(void)s;
+}
+
+static void prep_sending(struct store *s)
+{
+	assert_int_equal(claim_id(s, fault_now), 1);
+}
+
+static void prep_dead(struct store *s)
+{
+	prep_sending(s);
+	dead(s, 1, "HTTP 400", fault_now - 20);
+}
+
+static void prep_delivered(struct store *s)
+{
+	prep_sending(s);
+	delivered(s, 1, "r-1", fault_now - 10);
+}
+
+static enum hatch_err op_add(struct store *s, struct hatch_error *e)
+{
+	struct sample x;
+	sample(&x, 50);
+	return store_outbox_add(s, &x.sub, e);
+}
+
+static enum hatch_err op_claim(struct store *s, struct hatch_error *e)
+{
+	struct store_due d;
+	bool found;
+	enum hatch_err rc = store_claim_due(s, fault_now, &d, &found, e);
+	assert_true(rc != HATCH_OK || (found && d.id == 1));
+	assert_true(rc == HATCH_OK || (!found && !d.payload));
+	store_due_cleanup(&d);
+	return rc;
+}
+
+static enum hatch_err op_delivered(struct store *s, struct hatch_error *e)
+{
+	return store_mark_delivered(s, 1, "r-1", fault_now, e);
+}
+
+static enum hatch_err op_retry_later(struct store *s, struct hatch_error *e)
+{
+	return store_mark_retry(s, 1, fault_now + 60, "HTTP 503", fault_now, e);
+}
+
+static enum hatch_err op_dead(struct store *s, struct hatch_error *e)
+{
+	return store_mark_dead(s, 1, "HTTP 400", fault_now, e);
+}
+
+static enum hatch_err op_set_remote(struct store *s, struct hatch_error *e)
+{
+	return store_set_remote(s, 1, "batch-1", e);
+}
+
+static enum hatch_err op_recover(struct store *s, struct hatch_error *e)
+{
+	size_t n;
+	enum hatch_err rc = store_recover_sending(s, &n, e);
+	assert_int_equal(n, rc == HATCH_OK ? 1 : 0);
+	return rc;
+}
+
+static enum hatch_err op_retry_dead(struct store *s, struct hatch_error *e)
+{
+	size_t n;
+	enum hatch_err rc = store_retry(s, NULL, fault_now, &n, e);
+	assert_int_equal(n, rc == HATCH_OK ? 1 : 0);
+	return rc;
+}
+
+static enum hatch_err op_purge(struct store *s, struct hatch_error *e)
+{
+	size_t n;
+	enum hatch_err rc = store_purge(s, fault_now, &n, e);
+	assert_int_equal(n, rc == HATCH_OK ? 1 : 0);
+	return rc;
+}
+
+struct fault_case {
+	const char *name;
+	void (*prep)(struct store *s);
+	enum hatch_err (*op)(struct store *s, struct hatch_error *e);
+};
+
+/* Puts the database back as TEMPLATE (LEN bytes), opens it and readies it
+ * for C. */
+static struct store *fault_setup(const char *path, const char *template, size_t len,
+				 const struct fault_case *c)
+{
+	char side[600];
+	snprintf(side, sizeof side, "%s-wal", path);
+	(void)unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	(void)unlink(side);
+	write_file(path, template, len);
+	struct store *s = open_ok(path);
+	c->prep(s);
+	return s;
+}
+
+/* Fails the 1st, 2nd, 3rd... write C's call makes, until it makes no more:
+ * each time the call says so, and the database is exactly as before it,
+ * or (when the write failed after the commit) exactly as after it; a call
+ * that failed can be made again. */
+static void fault_loop(const char *path, const char *template, size_t len,
+		       const struct fault_case *c)
+{
+	bool boxes = c->op != op_add;
+	struct hatch_error e;
+	struct store *s = fault_setup(path, template, len, c);
+	char *before = snapshot(path, boxes);
+	if (c->op(s, &e) != HATCH_OK)
+		fail_msg("%s: %s", c->name, e.msg);
+	char *after = snapshot(path, boxes);
+	assert_string_not_equal(before, after);
+	store_close(s);
+	long n = 1;
+	for (;; n++) {
+		assert_true(n < 500);
+		s = fault_setup(path, template, len, c);
+		char *was = snapshot(path, boxes);
+		assert_string_equal(was, before);
+		mem_free(was);
+		shim.writes = 0;
+		shim.fired = false;
+		shim.fail_write_at = n;
+		enum hatch_err rc = c->op(s, &e);
+		shim.fail_write_at = 0;
+		bool fired = shim.fired;
+		char *now = snapshot(path, boxes);
+		if (!fired) {
+			assert_int_equal(rc, HATCH_OK);
+			assert_string_equal(now, after);
+			mem_free(now);
+			store_close(s);
+			break;
+		}
+		if (rc == HATCH_OK) {
+			assert_string_equal(now, after);
+		} else {
+			assert_int_equal(rc, HATCH_ERR_IO);
+			assert_non_null(strstr(e.msg, path));
+			if (strcmp(now, before)) {
+				assert_string_equal(now, after);
+			} else {
+				if (c->op(s, &e) != HATCH_OK)
+					fail_msg("%s again after write %ld failed: %s", c->name,
+						 n, e.msg);
+				mem_free(now);
+				now = snapshot(path, boxes);
+				assert_string_equal(now, after);
+			}
+		}
+		store_close(s);
+		/* And so it stays, read afresh from the file. */
+		char *reread = snapshot(path, boxes);
+		assert_string_equal(reread, now);
+		mem_free(reread);
+		mem_free(now);
+	}
+	/* Each call writes something, so each had a write to fail. */
+	assert_true(n > 1);
+	mem_free(before);
+	mem_free(after);
+}
+
+static void faults_all_or_nothing(void **state)
+{
+	(void)state;
+	const char *path = in_dir("hatch.db");
+	struct store *s = open_ok(path);
+	add_to(s, 1, "a", 0);
+	add_to(s, 2, "b", 0);
+	add_to(s, 3, "a", 0);
+	store_close(s);
+	size_t len;
+	char *template = slurp(path, &len);
+	static const struct fault_case cases[] = {
+		{"add", prep_none, op_add},
+		{"claim", prep_none, op_claim},
+		{"mark delivered", prep_sending, op_delivered},
+		{"mark retry", prep_sending, op_retry_later},
+		{"mark dead", prep_sending, op_dead},
+		{"set remote", prep_sending, op_set_remote},
+		{"recover sending", prep_sending, op_recover},
+		{"retry dead", prep_dead, op_retry_dead},
+		{"purge", prep_delivered, op_purge},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		fault_loop(path, template, len, &cases[i]);
+	mem_free(template);
+}
+
+/* A claim that cannot have the memory for the payload claims nothing. */
+static void claim_out_of_memory(void **state)
+{
+	(void)state;
+	const char *path = in_dir("hatch.db");
+	struct store *s = open_ok(path);
+	add_sample(s, 1);
+	struct store_due d;
+	bool found = true;
+	struct hatch_error e;
+	mem_fail_after(1, 1);
+	enum hatch_err rc = store_claim_due(s, LATER, &d, &found, &e);
+	mem_fail_after(0, 0);
+	assert_int_equal(rc, HATCH_ERR_NOMEM);
+	assert_non_null(strstr(e.msg, "out of memory"));
+	assert_false(found);
+	assert_null(d.payload);
+	counts_are(s, 1, 0, 0, 0);
+	assert_int_equal(claim_id(s, LATER), 1);
+	store_close(s);
+}
+
 int main(void)
 {
 #define TEST(f) cmocka_unit_test_setup_teardown(f, support_dir_setup, support_dir_teardown)
@@ -1076,6 +2511,20 @@ int main(void)
 		TEST(current_database_unchanged),
 		TEST(default_path),
 		TEST(out_of_memory),
+		TEST(payloads_encrypted),
+		TEST(key_file),
+		TEST(sealed_records),
+		TEST(claim_order),
+		TEST(delivery_transitions),
+		TEST(recover_sending),
+		TEST(retry_by_reference_and_all),
+		TEST(destination_stats),
+		TEST(purge_delivered),
+		TEST(migrates_version_1_with_rows),
+		TEST(salvages_a_damaged_file),
+		TEST(salvage_reads_the_wal),
+		SHIM_TEST(faults_all_or_nothing),
+		TEST(claim_out_of_memory),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
