@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/mem.h"
 #include "base/utf8.h"
@@ -34,6 +35,13 @@
 #define CFG_INIH_SECTION 49
 /* How much of a value or name a reason quotes. */
 #define CFG_QUOTE_MAX 32
+/* How much of a path a reason quotes: enough for the usual paths under
+ * /etc/hatch, twice over in a reason of 256 bytes. */
+#define CFG_PATH_QUOTE_MAX 60
+/* The longest destination name and journey id, as journeys allow. */
+#define CFG_ID_MAX 64
+/* The prefix of a destination's service.JOURNEY-ID keys. */
+#define CFG_SERVICE "service."
 
 enum cfg_type {
 	CFG_TEXT,      /* non-empty UTF-8 text that fits the field */
@@ -42,36 +50,74 @@ enum cfg_type {
 	CFG_LINK,      /* an https:// link with {reference} in it, or empty */
 	CFG_LANGUAGES, /* a comma-separated list of BCP 47 tags */
 	CFG_PATH,      /* an absolute path, or empty for the default */
+	CFG_ADAPTER,   /* open311 or webhook */
+	CFG_ENDPOINT,  /* an https:// link with a host and no user name */
+	CFG_FILE,      /* an absolute path */
+	CFG_SECRET,    /* an absolute path to a file only its owner may read */
+	CFG_PINS,      /* sha256//BASE64, separated by ';' */
+	CFG_HEXKEY,    /* 64 hex digits */
+	CFG_FORMAT,    /* json or xml */
 };
+
+/* Adapters as bits, for the destination keys' rows. */
+#define CFG_O (1u << CONFIG_ADAPTER_OPEN311)
+#define CFG_W (1u << CONFIG_ADAPTER_WEBHOOK)
 
 struct cfg_key {
 	const char *section;
 	const char *name;
 	enum cfg_type type;
-	size_t offset; /* of the field in struct config */
+	size_t offset; /* of the field in struct config, or in struct
+			* config_destination for section "destination" */
 	size_t size;   /* of the field */
 	long min, max; /* CFG_INT */
 	const char *unit; /* CFG_INT: "seconds", as in "use seconds from..." */
+	unsigned adapters; /* destination keys: the adapters that read it */
+	unsigned required; /* destination keys: the adapters that need it */
 };
 
 #define CFG_FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define CFG_DFIELD(f) \
+	offsetof(struct config_destination, f), sizeof(((struct config_destination *)0)->f)
+#define CFG_ROW(section, name, type, field, min, max, unit) \
+	{section, name, type, CFG_FIELD(field), min, max, unit, 0, 0}
+#define CFG_DROW(name, type, field, adapters, required) \
+	{"destination", name, type, CFG_DFIELD(field), 0, 0, NULL, adapters, required}
 
-/* The sections, in the order the documentation gives them. */
+/* The sections with fixed names, in the order the documentation gives
+ * them; [destination NAME] sections come after them. */
 static const char *const cfg_sections[] = {"council", "kiosk", "display", "storage"};
 #define CFG_NSECTIONS (sizeof cfg_sections / sizeof *cfg_sections)
 
 static const struct cfg_key cfg_keys[] = {
-	{"council", "name", CFG_TEXT, CFG_FIELD(council), 0, 0, NULL},
-	{"council", "colour", CFG_COLOUR, CFG_FIELD(brand), 0, 0, NULL},
-	{"kiosk", "languages", CFG_LANGUAGES, CFG_FIELD(languages), 0, 0, NULL},
-	{"kiosk", "idle_timeout", CFG_INT, CFG_FIELD(idle_seconds), 30, 3600, "seconds"},
-	{"kiosk", "timeout_warning", CFG_INT, CFG_FIELD(warning_seconds), 10, 300, "seconds"},
-	{"kiosk", "tracking_url", CFG_LINK, CFG_FIELD(tracking_url), 0, 0, NULL},
-	{"kiosk", "journeys", CFG_PATH, CFG_FIELD(journeys), 0, 0, NULL},
-	{"display", "dpi", CFG_INT, CFG_FIELD(dpi), 60, 600, "dots per inch"},
-	{"storage", "database", CFG_PATH, CFG_FIELD(database), 0, 0, NULL},
+	CFG_ROW("council", "name", CFG_TEXT, council, 0, 0, NULL),
+	CFG_ROW("council", "colour", CFG_COLOUR, brand, 0, 0, NULL),
+	CFG_ROW("kiosk", "languages", CFG_LANGUAGES, languages, 0, 0, NULL),
+	CFG_ROW("kiosk", "idle_timeout", CFG_INT, idle_seconds, 30, 3600, "seconds"),
+	CFG_ROW("kiosk", "timeout_warning", CFG_INT, warning_seconds, 10, 300, "seconds"),
+	CFG_ROW("kiosk", "tracking_url", CFG_LINK, tracking_url, 0, 0, NULL),
+	CFG_ROW("kiosk", "journeys", CFG_PATH, journeys, 0, 0, NULL),
+	CFG_ROW("display", "dpi", CFG_INT, dpi, 60, 600, "dots per inch"),
+	CFG_ROW("storage", "database", CFG_PATH, database, 0, 0, NULL),
+	CFG_ROW("storage", "retention_days", CFG_INT, retention_days, 1, 365, "days"),
+	CFG_DROW("adapter", CFG_ADAPTER, adapter, CFG_O | CFG_W, CFG_O | CFG_W),
+	CFG_DROW("url", CFG_ENDPOINT, url, CFG_O | CFG_W, CFG_O | CFG_W),
+	CFG_DROW("api_key_file", CFG_SECRET, api_key_file, CFG_O, CFG_O),
+	CFG_DROW("secret_file", CFG_SECRET, secret_file, CFG_W, CFG_W),
+	CFG_DROW("ca_bundle", CFG_FILE, ca_bundle, CFG_O | CFG_W, 0),
+	CFG_DROW("pinned_keys", CFG_PINS, pinned_keys, CFG_O | CFG_W, 0),
+	CFG_DROW("client_cert", CFG_FILE, client_cert, CFG_O | CFG_W, 0),
+	CFG_DROW("client_key", CFG_SECRET, client_key, CFG_O | CFG_W, 0),
+	CFG_DROW("seal_key", CFG_HEXKEY, seal_key, CFG_O | CFG_W, 0),
+	CFG_DROW("format", CFG_FORMAT, format, CFG_O, 0),
 };
 #define CFG_NKEYS (sizeof cfg_keys / sizeof *cfg_keys)
+
+static const char *const cfg_adapter_names[] = {
+	[CONFIG_ADAPTER_NONE] = "none",
+	[CONFIG_ADAPTER_OPEN311] = "open311",
+	[CONFIG_ADAPTER_WEBHOOK] = "webhook",
+};
 
 static const char *const cfg_default_languages[] = {"en", "cy", "pl", "ro", "pa", "ur", "ar"};
 
@@ -89,6 +135,17 @@ void config_defaults(struct config *c)
 	     i++)
 		snprintf(c->languages[i], sizeof c->languages[i], "%s", cfg_default_languages[i]);
 	c->nlanguages = sizeof cfg_default_languages / sizeof *cfg_default_languages;
+	c->retention_days = 7;
+}
+
+const struct config_destination *config_destination_find(const struct config *c,
+							 const char *name)
+{
+	assert(c && name);
+	for (size_t i = 0; i < c->ndestinations; i++)
+		if (!strcmp(c->destinations[i].name, name))
+			return &c->destinations[i];
+	return NULL;
 }
 
 /* ---- reasons ---- */
@@ -128,15 +185,16 @@ static void cfg_add(struct config_problems *p, int line, const char *fmt, ...)
 }
 
 /* Writes S[0..N) into OUT for a reason: printable ASCII as it is, every
- * other byte as \xNN, at most CFG_QUOTE_MAX bytes of S and then "...", so
- * that a reason is always short, plain ASCII and safe on a terminal.
- * OUT must hold CFG_QUOTE_MAX * 4 + 4 bytes. */
+ * other byte as \xNN, at most MAX bytes of S and then "...", so that a
+ * reason is always short, plain ASCII and safe on a terminal. OUT must hold
+ * MAX * 4 + 4 bytes. */
 #define CFG_QUOTED_SIZE (CFG_QUOTE_MAX * 4 + 4)
-static const char *cfg_show(char *out, const char *s, size_t n)
+#define CFG_PATH_QUOTED_SIZE (CFG_PATH_QUOTE_MAX * 4 + 4)
+static const char *cfg_show_max(char *out, const char *s, size_t n, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
-	for (size_t i = 0; i < n && i < CFG_QUOTE_MAX; i++) {
+	for (size_t i = 0; i < n && i < max; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
 			out[o++] = (char)ch;
@@ -147,7 +205,7 @@ static const char *cfg_show(char *out, const char *s, size_t n)
 			out[o++] = hex[ch & 15];
 		}
 	}
-	if (n > CFG_QUOTE_MAX) {
+	if (n > max) {
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}
@@ -155,16 +213,40 @@ static const char *cfg_show(char *out, const char *s, size_t n)
 	return out;
 }
 
+/* cfg_show_max() with CFG_QUOTE_MAX: OUT holds CFG_QUOTED_SIZE bytes. */
+static const char *cfg_show(char *out, const char *s, size_t n)
+{
+	return cfg_show_max(out, s, n, CFG_QUOTE_MAX);
+}
+
+/* A destination name or a journey id: lower-case letters, digits and '-',
+ * not starting with '-', 1 to CFG_ID_MAX bytes, as journeys have them. */
+static bool cfg_is_id(const char *s, size_t n)
+{
+	if (n < 1 || n > CFG_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			  (c == '-' && i > 0);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 /* ---- value parsers: each writes its field only when the value is good,
  * and otherwise says why in WHY, after "[section] key: ". ---- */
 
+/* BASE is the struct config, or for a destination key the struct
+ * config_destination, that K's field is in. */
 typedef bool (*cfg_parser)(const struct cfg_key *k, const char *v, size_t n,
-			   struct config *c, char *why, size_t whysize);
+			   void *base, char *why, size_t whysize);
 
-/* Where K's value lives in C. */
-static void *cfg_field(struct config *c, const struct cfg_key *k)
+/* Where K's value lives in BASE. */
+static void *cfg_field(void *base, const struct cfg_key *k)
 {
-	return (char *)c + k->offset;
+	return (char *)base + k->offset;
 }
 
 static bool cfg_fits(const struct cfg_key *k, size_t n, char *why, size_t whysize)
@@ -176,7 +258,7 @@ static bool cfg_fits(const struct cfg_key *k, size_t n, char *why, size_t whysiz
 }
 
 static bool cfg_parse_text(const struct cfg_key *k, const char *v, size_t n,
-			   struct config *c, char *why, size_t whysize)
+			   void *c, char *why, size_t whysize)
 {
 	if (n == 0) {
 		cfg_why(why, whysize, "needs a value");
@@ -189,7 +271,7 @@ static bool cfg_parse_text(const struct cfg_key *k, const char *v, size_t n,
 }
 
 static bool cfg_parse_int(const struct cfg_key *k, const char *v, size_t n,
-			  struct config *c, char *why, size_t whysize)
+			  void *c, char *why, size_t whysize)
 {
 	char q[CFG_QUOTED_SIZE];
 	/* strtol would also take leading spaces and a '+'. */
@@ -229,7 +311,7 @@ static int cfg_hex(char c)
 }
 
 static bool cfg_parse_colour(const struct cfg_key *k, const char *v, size_t n,
-			     struct config *c, char *why, size_t whysize)
+			     void *c, char *why, size_t whysize)
 {
 	unsigned char rgb[3];
 	bool ok = n == 7 && v[0] == '#';
@@ -252,7 +334,7 @@ static bool cfg_parse_colour(const struct cfg_key *k, const char *v, size_t n,
 }
 
 static bool cfg_parse_link(const struct cfg_key *k, const char *v, size_t n,
-			   struct config *c, char *why, size_t whysize)
+			   void *c, char *why, size_t whysize)
 {
 	char q[CFG_QUOTED_SIZE];
 	/* Empty is allowed: the confirmation shows no QR code. */
@@ -318,9 +400,10 @@ static bool cfg_language_tag(const char *s, size_t n)
 
 /* The whole list or nothing: LANGUAGES and NLANGUAGES change together. */
 static bool cfg_parse_languages(const struct cfg_key *k, const char *v, size_t n,
-				struct config *c, char *why, size_t whysize)
+				void *base, char *why, size_t whysize)
 {
 	assert(k->offset == offsetof(struct config, languages));
+	struct config *c = base;
 	char q[CFG_QUOTED_SIZE];
 	/* Zeroed so that what is copied out holds nothing but the tags. */
 	char tags[CONFIG_MAX_LANGUAGES][CONFIG_LANGUAGE_SIZE] = {{0}};
@@ -377,7 +460,7 @@ static bool cfg_parse_languages(const struct cfg_key *k, const char *v, size_t n
 }
 
 static bool cfg_parse_path(const struct cfg_key *k, const char *v, size_t n,
-			   struct config *c, char *why, size_t whysize)
+			   void *c, char *why, size_t whysize)
 {
 	/* Empty is allowed: the program's default. */
 	if (!cfg_fits(k, n, why, whysize))
@@ -394,6 +477,189 @@ static bool cfg_parse_path(const struct cfg_key *k, const char *v, size_t n,
 	return true;
 }
 
+static bool cfg_parse_adapter(const struct cfg_key *k, const char *v, size_t n,
+			      void *base, char *why, size_t whysize)
+{
+	for (int a = CONFIG_ADAPTER_OPEN311; a <= CONFIG_ADAPTER_WEBHOOK; a++) {
+		if (!strcmp(v, cfg_adapter_names[a])) {
+			enum config_adapter e = (enum config_adapter)a;
+			assert(k->size == sizeof e);
+			memcpy(cfg_field(base, k), &e, sizeof e);
+			return true;
+		}
+	}
+	char q[CFG_QUOTED_SIZE];
+	cfg_why(why, whysize, "\"%s\" is not an adapter; use open311 or webhook",
+		cfg_show(q, v, n));
+	return false;
+}
+
+/* Where a destination's submissions go. Never quoted when it has a user
+ * name or password in it, so that a reason does not show a password. */
+static bool cfg_parse_endpoint(const struct cfg_key *k, const char *v, size_t n,
+			       void *base, char *why, size_t whysize)
+{
+	char q[CFG_QUOTED_SIZE];
+	if (n == 0) {
+		cfg_why(why, whysize, "needs an https:// link");
+		return false;
+	}
+	const char *scheme_end = strstr(v, "://");
+	const char *host = scheme_end ? scheme_end + 3 : v;
+	size_t hostlen = strcspn(host, "/?#");
+	if (memchr(host, '@', hostlen)) {
+		cfg_why(why, whysize,
+			"the link has a user name or password in it (before '@'); take "
+			"it out, and put the credentials in api_key_file or secret_file");
+		return false;
+	}
+	if (!cfg_fits(k, n, why, whysize))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+		if (ch <= 0x20 || ch >= 0x7f) {
+			cfg_why(why, whysize,
+				"\"%s\" has a space or a character that is not ASCII; "
+				"percent-encode it, as in a browser's address bar",
+				cfg_show(q, v, n));
+			return false;
+		}
+	}
+	/* Schemes are case-insensitive; only lower-case https:// is taken,
+	 * but HTTP:// is still an http link. */
+	bool http = n >= 7;
+	for (size_t i = 0; http && i < 7; i++)
+		http = tolower((unsigned char)v[i]) == "http://"[i];
+	if (http) {
+		cfg_why(why, whysize,
+			"\"%s\": an http link would send personal data unencrypted; "
+			"use https",
+			cfg_show(q, v, n));
+		return false;
+	}
+	if (strncmp(v, "https://", 8) != 0) {
+		cfg_why(why, whysize,
+			"\"%s\" does not start with https://; the link must use https",
+			cfg_show(q, v, n));
+		return false;
+	}
+	if (hostlen == 0) {
+		cfg_why(why, whysize, "\"%s\" has no host name after https://",
+			cfg_show(q, v, n));
+		return false;
+	}
+	memcpy(cfg_field(base, k), v, n + 1);
+	return true;
+}
+
+/* CFG_FILE and CFG_SECRET: whether a secret is on disk and private is
+ * looked at by cfg_check_secret(), for files only. */
+static bool cfg_parse_file(const struct cfg_key *k, const char *v, size_t n,
+			   void *base, char *why, size_t whysize)
+{
+	if (n == 0) {
+		cfg_why(why, whysize,
+			"needs an absolute path; leave the setting out when there is "
+			"none");
+		return false;
+	}
+	if (!cfg_fits(k, n, why, whysize))
+		return false;
+	if (v[0] != '/') {
+		char q[CFG_PATH_QUOTED_SIZE];
+		cfg_why(why, whysize, "\"%s\" is not an absolute path; start it with /",
+			cfg_show_max(q, v, n, CFG_PATH_QUOTE_MAX));
+		return false;
+	}
+	memcpy(cfg_field(base, k), v, n + 1);
+	return true;
+}
+
+static bool cfg_base64(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* "sha256//" and the base64 of 32 bytes: 43 digits, the last of which
+ * carries two zero bits, and one '='. */
+#define CFG_PIN_PREFIX "sha256//"
+#define CFG_PIN_LEN (sizeof CFG_PIN_PREFIX - 1 + 44)
+static bool cfg_pin(const char *s, size_t n)
+{
+	size_t pre = sizeof CFG_PIN_PREFIX - 1;
+	if (n != CFG_PIN_LEN || memcmp(s, CFG_PIN_PREFIX, pre) != 0)
+		return false;
+	const char *b = s + pre;
+	for (size_t i = 0; i < 43; i++)
+		if (!cfg_base64(b[i]))
+			return false;
+	return strchr("AEIMQUYcgkosw048", b[42]) != NULL && b[43] == '=';
+}
+
+static bool cfg_parse_pins(const struct cfg_key *k, const char *v, size_t n,
+			   void *base, char *why, size_t whysize)
+{
+	char q[CFG_QUOTED_SIZE];
+	if (n == 0) {
+		cfg_why(why, whysize,
+			"needs a value; leave the setting out for no pinning");
+		return false;
+	}
+	if (!cfg_fits(k, n, why, whysize))
+		return false;
+	const char *p = v, *end = v + n;
+	for (;;) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		const char *e = semi ? semi : end;
+		if (!cfg_pin(p, (size_t)(e - p))) {
+			cfg_why(why, whysize,
+				"\"%s\" is not a pinned key; write sha256// and the "
+				"44-character base64 SHA-256 of the server's public key, "
+				"with ';' and no spaces between two",
+				cfg_show(q, p, (size_t)(e - p)));
+			return false;
+		}
+		if (!semi)
+			break;
+		p = semi + 1;
+	}
+	memcpy(cfg_field(base, k), v, n + 1);
+	return true;
+}
+
+static bool cfg_parse_hexkey(const struct cfg_key *k, const char *v, size_t n,
+			     void *base, char *why, size_t whysize)
+{
+	bool ok = n + 1 == k->size;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = cfg_hex(v[i]) >= 0;
+	if (!ok) {
+		char q[CFG_QUOTED_SIZE];
+		cfg_why(why, whysize,
+			"\"%s\" is not a public key; use the %zu hex digits of the "
+			"destination's crypto_box public key",
+			cfg_show(q, v, n), k->size - 1);
+		return false;
+	}
+	memcpy(cfg_field(base, k), v, n + 1);
+	return true;
+}
+
+static bool cfg_parse_format(const struct cfg_key *k, const char *v, size_t n,
+			     void *base, char *why, size_t whysize)
+{
+	if (strcmp(v, "json") && strcmp(v, "xml")) {
+		char q[CFG_QUOTED_SIZE];
+		cfg_why(why, whysize, "\"%s\" is not a format; use json or xml",
+			cfg_show(q, v, n));
+		return false;
+	}
+	assert(n < k->size);
+	memcpy(cfg_field(base, k), v, n + 1);
+	return true;
+}
+
 static const cfg_parser cfg_parsers[] = {
 	[CFG_TEXT] = cfg_parse_text,
 	[CFG_INT] = cfg_parse_int,
@@ -401,6 +667,13 @@ static const cfg_parser cfg_parsers[] = {
 	[CFG_LINK] = cfg_parse_link,
 	[CFG_LANGUAGES] = cfg_parse_languages,
 	[CFG_PATH] = cfg_parse_path,
+	[CFG_ADAPTER] = cfg_parse_adapter,
+	[CFG_ENDPOINT] = cfg_parse_endpoint,
+	[CFG_FILE] = cfg_parse_file,
+	[CFG_SECRET] = cfg_parse_file,
+	[CFG_PINS] = cfg_parse_pins,
+	[CFG_HEXKEY] = cfg_parse_hexkey,
+	[CFG_FORMAT] = cfg_parse_format,
 };
 
 /* ---- lookups ---- */
@@ -424,32 +697,42 @@ static long cfg_find_key(const char *section, const char *name)
 	return -1;
 }
 
-/* "[council], [kiosk], [display] and [storage]" */
+/* SECTION of the key table as a heading shows it, without its brackets. */
+static const char *cfg_heading(const char *section)
+{
+	return strcmp(section, "destination") ? section : "destination NAME";
+}
+
+/* "[council], [kiosk], [display], [storage] and [destination NAME]" */
 static void cfg_list_sections(char *out, size_t size)
 {
 	size_t o = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < CFG_NSECTIONS && o < size; i++) {
-		const char *sep = i == 0 ? "" : i + 1 == CFG_NSECTIONS ? " and " : ", ";
-		int w = snprintf(out + o, size - o, "%s[%s]", sep, cfg_sections[i]);
+		int w = snprintf(out + o, size - o, "%s[%s]", i == 0 ? "" : ", ",
+				 cfg_sections[i]);
 		if (w < 0)
-			break;
+			return;
 		o += (size_t)w;
 	}
+	if (o < size)
+		snprintf(out + o, size - o, " and [%s]", cfg_heading("destination"));
 }
 
-/* "tracking_url, idle_timeout and journeys": the keys of SECTION. */
-static void cfg_list_keys(char *out, size_t size, const char *section)
+/* "tracking_url, idle_timeout and journeys": the keys of SECTION, and
+ * LAST after them when it is not NULL. */
+static void cfg_list_keys(char *out, size_t size, const char *section, const char *last)
 {
-	size_t o = 0, total = 0, seen = 0;
+	size_t o = 0, total = last != NULL, seen = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < CFG_NKEYS; i++)
 		total += !strcmp(cfg_keys[i].section, section);
-	for (size_t i = 0; i < CFG_NKEYS && o < size; i++) {
-		if (strcmp(cfg_keys[i].section, section))
+	for (size_t i = 0; i <= CFG_NKEYS && o < size; i++) {
+		const char *name = i < CFG_NKEYS ? cfg_keys[i].name : last;
+		if (i < CFG_NKEYS ? strcmp(cfg_keys[i].section, section) != 0 : !last)
 			continue;
 		const char *sep = seen == 0 ? "" : seen + 1 == total ? " and " : ", ";
-		int w = snprintf(out + o, size - o, "%s%s", sep, cfg_keys[i].name);
+		int w = snprintf(out + o, size - o, "%s%s", sep, name);
 		if (w < 0)
 			break;
 		o += (size_t)w;
@@ -459,11 +742,15 @@ static void cfg_list_keys(char *out, size_t size, const char *section)
 
 /* ---- the parse ---- */
 
-enum { CFG_NO_SECTION = -1, CFG_UNKNOWN_SECTION = -2 };
+/* ps->section when not an index in cfg_sections. An unknown section is
+ * also a [destination NAME] heading that was reported: its settings are
+ * not read. */
+enum { CFG_NO_SECTION = -1, CFG_UNKNOWN_SECTION = -2, CFG_DESTINATION = -3 };
 
 struct cfg_parse {
 	struct config *c;
 	struct config_problems *p;
+	bool check_files;    /* look at secret files on disk (config_load) */
 	const char *text;
 	size_t len, pos;     /* POS: the first byte not yet handed to inih */
 	int line;            /* the line inih has, from 1; 0 before the first */
@@ -473,7 +760,61 @@ struct cfg_parse {
 	long section;        /* index in cfg_sections, or CFG_*_SECTION */
 	char secname[CFG_INIH_SECTION + 1]; /* as inih keeps it */
 	int set_on[CFG_NKEYS]; /* the line each key was set on, or 0 */
+	/* CFG_DESTINATION: the destination being read, as an index in
+	 * c->destinations and in the two arrays below. */
+	size_t dest;
+	int dest_set_on[CONFIG_MAX_DESTINATIONS][CFG_NKEYS];
+	int service_on[CONFIG_MAX_DESTINATIONS][CONFIG_MAX_SERVICES];
 };
+
+/* A [destination ...] heading: NAME[0..N) is what is between the brackets,
+ * "destination" and then blanks. Starts the destination, or reports why
+ * it cannot, in which case its settings are not read. */
+static void cfg_destination_heading(struct cfg_parse *ps, const char *name, size_t n)
+{
+	char q[CFG_QUOTED_SIZE * 2];
+	const char *a = name + strlen("destination"), *b = name + n;
+	while (a < b && isspace((unsigned char)*a))
+		a++;
+	while (b > a && isspace((unsigned char)b[-1]))
+		b--;
+	size_t len = (size_t)(b - a);
+	struct config *c = ps->c;
+	ps->section = CFG_UNKNOWN_SECTION;
+	if (!cfg_is_id(a, len)) {
+		cfg_add(ps->p, ps->line,
+			"[%s] has no good destination name, and its settings are not "
+			"read; name it with 1 to %d lower-case letters, digits and '-', "
+			"as in [destination waste-services]",
+			cfg_show_max(q, name, n, CFG_QUOTE_MAX * 2), CFG_ID_MAX);
+		return;
+	}
+	for (size_t i = 0; i < c->ndestinations; i++) {
+		if (strlen(c->destinations[i].name) == len &&
+		    !memcmp(c->destinations[i].name, a, len)) {
+			cfg_add(ps->p, ps->line,
+				"[destination %s] is a second heading for it (the first "
+				"is on line %d), and its settings are not read; give each "
+				"destination one section",
+				c->destinations[i].name, c->destinations[i].line);
+			return;
+		}
+	}
+	if (c->ndestinations == CONFIG_MAX_DESTINATIONS) {
+		cfg_add(ps->p, ps->line,
+			"[destination %s] is one destination too many, and its settings are "
+			"not read; a kiosk has at most %d",
+			cfg_show_max(q, a, len, CFG_QUOTE_MAX * 2), CONFIG_MAX_DESTINATIONS);
+		return;
+	}
+	struct config_destination *d = &c->destinations[c->ndestinations];
+	memset(d, 0, sizeof *d);
+	memcpy(d->name, a, len);
+	snprintf(d->format, sizeof d->format, "%s", "json");
+	d->line = ps->line;
+	ps->dest = c->ndestinations++;
+	ps->section = CFG_DESTINATION;
+}
 
 /* Looks again at a line that gave inih no setting, as inih saw it: blank, a
  * comment, a heading, or a line it could not read. */
@@ -523,7 +864,10 @@ static void cfg_finish_line(struct cfg_parse *ps)
 	memcpy(ps->secname, name, kept);
 	ps->secname[kept] = '\0';
 	ps->section = cfg_find_section(name, n);
-	if (ps->section < 0) {
+	if (ps->section < 0 && n >= 11 && !memcmp(name, "destination", 11) &&
+	    (n == 11 || isspace((unsigned char)name[11]))) {
+		cfg_destination_heading(ps, name, n);
+	} else if (ps->section < 0) {
 		char list[128];
 		ps->section = CFG_UNKNOWN_SECTION;
 		cfg_list_sections(list, sizeof list);
@@ -599,27 +943,117 @@ static bool cfg_has_control(const char *v, size_t n)
 	return false;
 }
 
+/* Looks at the secret file a destination's key names, on disk: it must be
+ * there and readable by its owner alone, since whoever can read it can send
+ * as the kiosk. Says why not in WHY. */
+static bool cfg_check_secret(const char *path, char *why, size_t whysize)
+{
+	char q[CFG_PATH_QUOTED_SIZE];
+	struct stat st;
+	cfg_show_max(q, path, strlen(path), CFG_PATH_QUOTE_MAX);
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			cfg_why(why, whysize, "%s does not exist", q);
+		else
+			cfg_why(why, whysize, "%s cannot be looked at: %s", q,
+				strerror(errno));
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cfg_why(why, whysize, "%s is not a file", q);
+		return false;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		cfg_why(why, whysize,
+			"%s is readable by other users; make it readable only by the "
+			"kiosk's user: chmod 600 %s",
+			q, q);
+		return false;
+	}
+	return true;
+}
+
+/* service.JOURNEY = CODE in the current destination; LABEL is its heading. */
+static void cfg_service(struct cfg_parse *ps, const char *label, const char *name,
+			const char *value)
+{
+	char q[CFG_QUOTED_SIZE], qj[CFG_QUOTED_SIZE];
+	struct config_destination *d = &ps->c->destinations[ps->dest];
+	int line = ps->line;
+	const char *journey = name + strlen(CFG_SERVICE);
+	size_t jn = strlen(journey), n = strlen(value);
+	if (!cfg_is_id(journey, jn)) {
+		cfg_add(ps->p, line,
+			"[%s] %s: \"%s\" is not a journey id; write service., the id of a "
+			"journey and = its Open311 service code, as in "
+			"service.missed-bin = 42",
+			label, cfg_show(q, name, strlen(name)), cfg_show(qj, journey, jn));
+		return;
+	}
+	for (size_t i = 0; i < d->nservices; i++) {
+		if (!strcmp(d->services[i].journey, journey)) {
+			cfg_add(ps->p, line,
+				"[%s] %s: is set again (first on line %d); give each "
+				"setting once",
+				label, name, ps->service_on[ps->dest][i]);
+			return;
+		}
+	}
+	if (d->nservices == CONFIG_MAX_SERVICES) {
+		cfg_add(ps->p, line, "[%s] %s: is one service code too many; the most is %d",
+			label, name, CONFIG_MAX_SERVICES);
+		return;
+	}
+	if (!utf8_valid(value, n) || cfg_has_control(value, n)) {
+		cfg_add(ps->p, line,
+			"[%s] %s: the value is not UTF-8 text, or has a control "
+			"character in it",
+			label, name);
+		return;
+	}
+	if (n == 0 || n >= sizeof d->services[0].code || strpbrk(value, " ")) {
+		cfg_add(ps->p, line,
+			"[%s] %s: \"%s\" is not a service code; use the council's Open311 "
+			"service_code for the journey, 1 to %zu bytes with no spaces",
+			label, name, cfg_show(q, value, n), sizeof d->services[0].code - 1);
+		return;
+	}
+	struct config_service *sv = &d->services[d->nservices];
+	memcpy(sv->journey, journey, jn + 1);
+	memcpy(sv->code, value, n + 1);
+	ps->service_on[ps->dest][d->nservices++] = line;
+}
+
 static void cfg_setting(struct cfg_parse *ps, const char *name, const char *value)
 {
-	char q[CFG_QUOTED_SIZE], why[256];
+	char q[CFG_QUOTED_SIZE], why[256], label[96];
 	struct config_problems *p = ps->p;
 	int line = ps->line;
 	if (ps->section == CFG_UNKNOWN_SECTION)
 		return; /* its heading has been reported */
+	const char *section = NULL;
+	if (ps->section == CFG_DESTINATION) {
+		section = "destination";
+		snprintf(label, sizeof label, "destination %s",
+			 ps->c->destinations[ps->dest].name);
+	} else if (ps->section >= 0) {
+		section = cfg_sections[ps->section];
+		snprintf(label, sizeof label, "%s", section);
+	}
 	if (name[0] == '\0') {
-		if (ps->section == CFG_NO_SECTION)
+		if (!section)
 			cfg_add(p, line, "a line has '=' with no setting name before it");
 		else
 			cfg_add(p, line, "[%s]: a line has '=' with no setting name before it",
-				cfg_sections[ps->section]);
+				label);
 		return;
 	}
-	if (ps->section == CFG_NO_SECTION) {
+	if (!section) {
 		long k = cfg_find_key(NULL, name);
 		if (k >= 0)
 			cfg_add(p, line,
 				"%s: comes before any section heading; put it under [%s]",
-				name, cfg_keys[k].section);
+				name, cfg_heading(cfg_keys[k].section));
 		else
 			cfg_add(p, line,
 				"\"%s\" comes before any section heading and is not a known "
@@ -627,43 +1061,60 @@ static void cfg_setting(struct cfg_parse *ps, const char *name, const char *valu
 				cfg_show(q, name, strlen(name)));
 		return;
 	}
-	const char *section = cfg_sections[ps->section];
+	if (ps->section == CFG_DESTINATION &&
+	    !strncmp(name, CFG_SERVICE, strlen(CFG_SERVICE))) {
+		cfg_service(ps, label, name, value);
+		return;
+	}
 	long k = cfg_find_key(section, name);
 	if (k < 0) {
 		long elsewhere = cfg_find_key(NULL, name);
-		char list[160];
-		if (elsewhere >= 0) {
+		char list[192];
+		/* A destination's keys are listed rather than sent elsewhere: a
+		 * "name" there is not the council's. */
+		if (elsewhere >= 0 && ps->section != CFG_DESTINATION) {
 			cfg_add(p, line, "[%s] %s: is not a setting of [%s]; put it under [%s]",
-				section, name, section, cfg_keys[elsewhere].section);
+				label, name, label, cfg_heading(cfg_keys[elsewhere].section));
 			return;
 		}
-		cfg_list_keys(list, sizeof list, section);
-		cfg_add(p, line, "[%s] %s: is not a known setting; [%s] has %s", section,
-			cfg_show(q, name, strlen(name)), section, list);
+		bool dest = ps->section == CFG_DESTINATION;
+		cfg_list_keys(list, sizeof list, section, dest ? CFG_SERVICE "JOURNEY-ID" : NULL);
+		cfg_add(p, line, "[%s] %s: is not a known setting; [%s] has %s", label,
+			cfg_show(q, name, strlen(name)), cfg_heading(section), list);
 		return;
 	}
 	const struct cfg_key *key = &cfg_keys[k];
-	if (ps->set_on[k]) {
+	int *set_on = ps->section == CFG_DESTINATION ? ps->dest_set_on[ps->dest] : ps->set_on;
+	void *base = ps->section == CFG_DESTINATION ? (void *)&ps->c->destinations[ps->dest]
+						     : (void *)ps->c;
+	if (set_on[k]) {
 		cfg_add(p, line,
 			"[%s] %s: is set again (first on line %d); give each setting once",
-			section, name, ps->set_on[k]);
+			label, name, set_on[k]);
 		return;
 	}
-	ps->set_on[k] = line;
+	set_on[k] = line;
 	size_t n = strlen(value);
 	if (!utf8_valid(value, n)) {
 		cfg_add(p, line,
 			"[%s] %s: the value is not valid UTF-8; save the file as UTF-8 text",
-			section, name);
+			label, name);
 		return;
 	}
 	if (cfg_has_control(value, n)) {
 		cfg_add(p, line, "[%s] %s: the value has a control character (such as a tab) in it",
-			section, name);
+			label, name);
 		return;
 	}
-	if (!cfg_parsers[key->type](key, value, n, ps->c, why, sizeof why))
-		cfg_add(p, line, "[%s] %s: %s", section, name, why);
+	if (!cfg_parsers[key->type](key, value, n, base, why, sizeof why)) {
+		cfg_add(p, line, "[%s] %s: %s", label, name, why);
+		return;
+	}
+	if (key->type == CFG_SECRET && ps->check_files &&
+	    !cfg_check_secret(value, why, sizeof why)) {
+		cfg_add(p, line, "[%s] %s: %s", label, name, why);
+		memset(cfg_field(base, key), 0, key->size);
+	}
 }
 
 static int cfg_on_setting(void *user, const char *section, const char *name,
@@ -699,6 +1150,80 @@ static void cfg_check_timeouts(struct cfg_parse *ps)
 	config_defaults(&d);
 	c->idle_seconds = d.idle_seconds;
 	c->warning_seconds = d.warning_seconds;
+}
+
+/* What can only be said of a destination once all of it has been read:
+ * the keys its adapter needs or does not read, and its link's form. */
+static void cfg_check_destination(struct cfg_parse *ps, size_t di)
+{
+	const struct config_destination *d = &ps->c->destinations[di];
+	const int *set_on = ps->dest_set_on[di];
+	char label[96], needs[128];
+	snprintf(label, sizeof label, "destination %s", d->name);
+	unsigned bit = d->adapter == CONFIG_ADAPTER_NONE ? CFG_O | CFG_W : 1u << d->adapter;
+	const char *adapter = cfg_adapter_names[d->adapter];
+	size_t o = 0, total = 0, seen = 0;
+	/* "url and api_key_file", for the reasons below. */
+	for (size_t k = 0; k < CFG_NKEYS; k++)
+		total += (cfg_keys[k].required & bit) == bit && cfg_keys[k].required;
+	needs[0] = '\0';
+	for (size_t k = 0; k < CFG_NKEYS && o < sizeof needs; k++) {
+		if ((cfg_keys[k].required & bit) != bit || !cfg_keys[k].required)
+			continue;
+		int w = snprintf(needs + o, sizeof needs - o, "%s%s",
+				 seen == 0 ? "" : seen + 1 == total ? " and " : ", ",
+				 cfg_keys[k].name);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+		seen++;
+	}
+	for (size_t k = 0; k < CFG_NKEYS; k++) {
+		const struct cfg_key *key = &cfg_keys[k];
+		if (strcmp(key->section, "destination"))
+			continue;
+		if (!set_on[k] && key->required && (key->required & bit) == bit) {
+			if (d->adapter != CONFIG_ADAPTER_NONE)
+				cfg_add(ps->p, d->line,
+					"[%s] %s: is missing; %s %s destination needs %s",
+					label, key->name,
+					d->adapter == CONFIG_ADAPTER_OPEN311 ? "an" : "a",
+					adapter, needs);
+			else if (key->type == CFG_ADAPTER)
+				cfg_add(ps->p, d->line,
+					"[%s] adapter: is missing; add adapter = open311 or "
+					"adapter = webhook",
+					label);
+			else
+				cfg_add(ps->p, d->line,
+					"[%s] %s: is missing; every destination needs %s",
+					label, key->name, needs);
+		}
+		if (set_on[k] && d->adapter != CONFIG_ADAPTER_NONE && !(key->adapters & bit))
+			cfg_add(ps->p, set_on[k],
+				"[%s] %s: is not read by the %s adapter; take it out", label,
+				key->name, adapter);
+	}
+	if (d->nservices && d->adapter == CONFIG_ADAPTER_WEBHOOK)
+		cfg_add(ps->p, ps->service_on[di][0],
+			"[%s] %s%s: service codes are read by the open311 adapter only; take "
+			"them out",
+			label, CFG_SERVICE, d->services[0].journey);
+	long u = cfg_find_key("destination", "url");
+	assert(u >= 0);
+	size_t ul = strlen(d->url);
+	if (d->adapter == CONFIG_ADAPTER_OPEN311 && ul && d->url[ul - 1] != '/')
+		cfg_add(ps->p, set_on[u],
+			"[%s] url: an Open311 link is the base of the API and ends with '/', "
+			"as in https://council.example/open311/v2/",
+			label);
+	long ck = cfg_find_key("destination", "client_cert");
+	long kk = cfg_find_key("destination", "client_key");
+	assert(ck >= 0 && kk >= 0);
+	if (!set_on[ck] != !set_on[kk])
+		cfg_add(ps->p, d->line,
+			"[%s] %s: is missing; client_cert and client_key go together", label,
+			set_on[ck] ? "client_key" : "client_cert");
 }
 
 /* inih's process-wide options, set for our parse and put back after it. */
@@ -744,8 +1269,10 @@ static bool cfg_has_problem_on(const struct config_problems *p, int line)
 	return p->dropped > 0;
 }
 
-enum hatch_err config_parse(const char *text, size_t len, struct config *out,
-			    struct config_problems *p)
+/* config_parse(), and with CHECK_FILES config_load()'s look at the secret
+ * files on disk. */
+static enum hatch_err cfg_parse_all(const char *text, size_t len, struct config *out,
+				    struct config_problems *p, bool check_files)
 {
 	config_defaults(out);
 	p->n = 0;
@@ -760,6 +1287,7 @@ enum hatch_err config_parse(const char *text, size_t len, struct config *out,
 		.text = text,
 		.len = len,
 		.section = CFG_NO_SECTION,
+		.check_files = check_files,
 	};
 	/* Comments are whole lines starting ';' or '#', or the rest of a line
 	 * after " ;". Not after " #": "colour = #1d70b8" would lose its value.
@@ -788,7 +1316,15 @@ enum hatch_err config_parse(const char *text, size_t len, struct config *out,
 		cfg_add(p, rc > 0 ? rc : 0, "the line cannot be read; write key = value, or "
 					     "[section] for a heading");
 	cfg_check_timeouts(&ps);
+	for (size_t i = 0; i < out->ndestinations; i++)
+		cfg_check_destination(&ps, i);
 	return p->n || p->dropped ? HATCH_ERR_INPUT : HATCH_OK;
+}
+
+enum hatch_err config_parse(const char *text, size_t len, struct config *out,
+			    struct config_problems *p)
+{
+	return cfg_parse_all(text, len, out, p, false);
 }
 
 enum hatch_err config_load(const char *path, struct config *out, struct config_problems *p,
@@ -807,7 +1343,7 @@ enum hatch_err config_load(const char *path, struct config *out, struct config_p
 	} else if (rc != HATCH_OK) {
 		return err_set(e, rc, "%s", re.msg);
 	} else {
-		rc = config_parse(data, len, out, p);
+		rc = cfg_parse_all(data, len, out, p, true);
 		mem_free(data);
 	}
 	if (rc != HATCH_OK) {

@@ -2,7 +2,9 @@
  * config_parse() and checks what it promises of any bytes at all: it
  * succeeds with no problems or fails with at least one; every problem is on
  * a line of the input (0 for the whole file) with a short, printable ASCII
- * reason; whatever it keeps is a setting that the rules allow; the same
+ * reason; whatever it keeps is a setting that the rules allow (destinations
+ * included: named once, https links without a user name, absolute paths,
+ * pins, keys and service codes of the right form); the same
  * input gives the same result; and inih's process-wide options are left as
  * they were. It allocates nothing, so there is no fault injection here.
  * Violations abort so that the fuzzer reports them. */
@@ -54,6 +56,78 @@ static void fc_check_text(const char *what, const char *s, size_t size, bool emp
 			 what);
 }
 
+/* Lower-case letters, digits and '-', not first, 1 to 64 bytes. */
+static bool fc_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 64 || s[0] == '-')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+	return true;
+}
+
+static void fc_check_path(const char *what, const char *s, size_t size)
+{
+	fc_check_text(what, s, size, true);
+	FC_CHECK(!s[0] || s[0] == '/', "%s not absolute: %s", what, s);
+}
+
+static void fc_check_destination(const struct config *c, size_t i)
+{
+	const struct config_destination *d = &c->destinations[i];
+	FC_CHECK(fc_terminated(d->name, sizeof d->name) && fc_id(d->name),
+		 "destination %zu has a bad name", i);
+	for (size_t j = 0; j < i; j++)
+		FC_CHECK(strcmp(d->name, c->destinations[j].name),
+			 "destination \"%s\" twice", d->name);
+	FC_CHECK(config_destination_find(c, d->name) == d, "destination \"%s\" not found",
+		 d->name);
+	FC_CHECK(d->line >= 1, "destination \"%s\" on line %d", d->name, d->line);
+	FC_CHECK(d->adapter == CONFIG_ADAPTER_NONE || d->adapter == CONFIG_ADAPTER_OPEN311 ||
+			 d->adapter == CONFIG_ADAPTER_WEBHOOK,
+		 "destination \"%s\" adapter %d", d->name, (int)d->adapter);
+	fc_check_text("url", d->url, sizeof d->url, true);
+	if (d->url[0]) {
+		FC_CHECK(!strncmp(d->url, "https://", 8), "url not https: %s", d->url);
+		size_t host = strcspn(d->url + 8, "/?#");
+		FC_CHECK(host > 0 && !memchr(d->url + 8, '@', host),
+			 "url without a host or with a user: %s", d->url);
+		for (const char *s = d->url; *s; s++)
+			FC_CHECK(*s > 0x20 && *s < 0x7f, "url has a space or non-ASCII");
+	}
+	fc_check_path("api_key_file", d->api_key_file, sizeof d->api_key_file);
+	fc_check_path("secret_file", d->secret_file, sizeof d->secret_file);
+	fc_check_path("ca_bundle", d->ca_bundle, sizeof d->ca_bundle);
+	fc_check_path("client_cert", d->client_cert, sizeof d->client_cert);
+	fc_check_path("client_key", d->client_key, sizeof d->client_key);
+	FC_CHECK(fc_terminated(d->pinned_keys, sizeof d->pinned_keys),
+		 "pinned_keys not terminated");
+	for (const char *s = d->pinned_keys; *s;) {
+		size_t len = strcspn(s, ";");
+		FC_CHECK(len == 8 + 44 && !strncmp(s, "sha256//", 8), "pinned key \"%s\"", s);
+		s += len + (s[len] == ';');
+	}
+	FC_CHECK(fc_terminated(d->seal_key, sizeof d->seal_key), "seal_key not terminated");
+	FC_CHECK(!d->seal_key[0] || (strlen(d->seal_key) == 64 &&
+				     strspn(d->seal_key, "0123456789abcdefABCDEF") == 64),
+		 "seal_key \"%s\"", d->seal_key);
+	FC_CHECK(!strcmp(d->format, "json") || !strcmp(d->format, "xml"), "format \"%.8s\"",
+		 d->format);
+	FC_CHECK(d->nservices <= CONFIG_MAX_SERVICES, "%zu services", d->nservices);
+	for (size_t j = 0; j < d->nservices; j++) {
+		const struct config_service *sv = &d->services[j];
+		FC_CHECK(fc_terminated(sv->journey, sizeof sv->journey) && fc_id(sv->journey),
+			 "service %zu has a bad journey", j);
+		fc_check_text("service code", sv->code, sizeof sv->code, false);
+		FC_CHECK(!strchr(sv->code, ' '), "service code \"%s\" has a space", sv->code);
+		for (size_t k = 0; k < j; k++)
+			FC_CHECK(strcmp(sv->journey, d->services[k].journey),
+				 "service \"%s\" twice", sv->journey);
+	}
+}
+
 /* Whatever the parse kept obeys the rules for that setting. */
 static void fc_check_config(const struct config *c)
 {
@@ -94,6 +168,12 @@ static void fc_check_config(const struct config *c)
 	fc_check_text("journeys", c->journeys, sizeof c->journeys, true);
 	FC_CHECK(!c->database[0] || c->database[0] == '/', "database not absolute");
 	FC_CHECK(!c->journeys[0] || c->journeys[0] == '/', "journeys not absolute");
+	FC_CHECK(c->retention_days >= 1 && c->retention_days <= 365, "retention_days %d",
+		 c->retention_days);
+	FC_CHECK(c->ndestinations <= CONFIG_MAX_DESTINATIONS, "%zu destinations",
+		 c->ndestinations);
+	for (size_t i = 0; i < c->ndestinations; i++)
+		fc_check_destination(c, i);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

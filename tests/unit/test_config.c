@@ -1,6 +1,6 @@
 /* Unit tests for platform/config: the defaults, a full file, comments and
- * line endings, every kind of problem on the line it is on, and loading a
- * file from disk. */
+ * line endings, every kind of problem on the line it is on, destinations and
+ * their rules, and loading a file from disk, with the secret files it names. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -76,6 +77,9 @@ static void defaults(void **state)
 		assert_string_equal(c.languages[i], langs[i]);
 	assert_string_equal(c.database, "");
 	assert_string_equal(c.journeys, "");
+	assert_int_equal(c.retention_days, 7);
+	assert_int_equal(c.ndestinations, 0);
+	assert_null(config_destination_find(&c, "waste-services"));
 
 	/* An empty file, and one of only comments, is the defaults. */
 	struct config d;
@@ -534,8 +538,8 @@ static void unknown_section_and_key(void **state)
 	assert_int_equal(p.v[0].line, 3);
 	assert_string_equal(p.v[0].reason,
 			    "[destinations] is not a known section, and its settings are "
-			    "not read; the sections are [council], [kiosk], [display] and "
-			    "[storage]");
+			    "not read; the sections are [council], [kiosk], [display], "
+			    "[storage] and [destination NAME]");
 	assert_int_equal(p.v[1].line, 7);
 	assert_string_equal(p.v[1].reason,
 			    "[kiosk] idle_timout: is not a known setting; [kiosk] has "
@@ -685,6 +689,557 @@ static void file_too_large(void **state)
 	mem_free(big);
 }
 
+static void retention_days(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_problems p;
+	assert_int_equal(parse("[storage]\nretention_days = 30\n", &c, &p), HATCH_OK);
+	assert_int_equal(c.retention_days, 30);
+	assert_int_equal(parse("[storage]\nretention_days = 1\n", &c, &p), HATCH_OK);
+	assert_int_equal(c.retention_days, 1);
+	assert_int_equal(parse("[storage]\nretention_days = 365\n", &c, &p), HATCH_OK);
+	assert_int_equal(c.retention_days, 365);
+	assert_int_equal(parse("[storage]\n\nretention_days = 366\n", &c, &p), HATCH_ERR_INPUT);
+	expect_count(&p, 1);
+	expect(&p, 0, 3, "[storage] retention_days: 366 is out of range; use days from 1 to 365");
+	assert_int_equal(c.retention_days, 7);
+	assert_int_equal(parse("[storage]\nretention_days = 0\n", &c, &p), HATCH_ERR_INPUT);
+	expect(&p, 0, 2, "[storage] retention_days: 0 is out of range");
+}
+
+#define PIN_A "sha256//n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
+#define PIN_B "sha256//YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg="
+#define SEAL "8f40c5adb68f25624ae5b214ea767a6ec94d829d3d7b5e1ad1ba6f3e2138285f"
+
+static const char destinations_text[] =
+	"[council]\n"
+	"name = Borough of Example Council\n"
+	"\n"
+	"[destination waste-services]\n"
+	"adapter = open311\n"
+	"url = https://311.example.gov.uk/open311/v2/\n"
+	"api_key_file = /etc/hatch/secrets/waste.key\n"
+	"format = xml\n"
+	"service.missed-bin = 4\n"
+	"service.fly-tipping = FT-01\n"
+	"ca_bundle = /etc/hatch/ca/council.pem\n"
+	"pinned_keys = " PIN_A ";" PIN_B "\n"
+	"client_cert = /etc/hatch/tls/kiosk.crt\n"
+	"client_key = /etc/hatch/tls/kiosk.key\n"
+	"; a second destination\n"
+	"[destination parish-council]\n"
+	"adapter = webhook\n"
+	"url = https://hooks.example.org/hatch?kiosk=library\n"
+	"secret_file = /etc/hatch/secrets/parish.hmac\n"
+	"seal_key = " SEAL "\n"
+	"[storage]\n"
+	"retention_days = 14\n"
+	"[destination 311]\n"
+	"adapter = open311\n"
+	"url = https://a.example/\n"
+	"api_key_file = /k\n";
+
+static void destinations(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_problems p;
+	assert_int_equal(parse(destinations_text, &c, &p), HATCH_OK);
+	expect_count(&p, 0);
+	assert_string_equal(c.council, "Borough of Example Council");
+	assert_int_equal(c.retention_days, 14);
+	assert_int_equal(c.ndestinations, 3);
+
+	const struct config_destination *d = &c.destinations[0];
+	assert_string_equal(d->name, "waste-services");
+	assert_int_equal(d->line, 4);
+	assert_int_equal(d->adapter, CONFIG_ADAPTER_OPEN311);
+	assert_string_equal(d->url, "https://311.example.gov.uk/open311/v2/");
+	assert_string_equal(d->api_key_file, "/etc/hatch/secrets/waste.key");
+	assert_string_equal(d->secret_file, "");
+	assert_string_equal(d->format, "xml");
+	assert_string_equal(d->ca_bundle, "/etc/hatch/ca/council.pem");
+	assert_string_equal(d->pinned_keys, PIN_A ";" PIN_B);
+	assert_string_equal(d->client_cert, "/etc/hatch/tls/kiosk.crt");
+	assert_string_equal(d->client_key, "/etc/hatch/tls/kiosk.key");
+	assert_string_equal(d->seal_key, "");
+	assert_int_equal(d->nservices, 2);
+	assert_string_equal(d->services[0].journey, "missed-bin");
+	assert_string_equal(d->services[0].code, "4");
+	assert_string_equal(d->services[1].journey, "fly-tipping");
+	assert_string_equal(d->services[1].code, "FT-01");
+
+	d = &c.destinations[1];
+	assert_string_equal(d->name, "parish-council");
+	assert_int_equal(d->line, 16);
+	assert_int_equal(d->adapter, CONFIG_ADAPTER_WEBHOOK);
+	assert_string_equal(d->url, "https://hooks.example.org/hatch?kiosk=library");
+	assert_string_equal(d->secret_file, "/etc/hatch/secrets/parish.hmac");
+	assert_string_equal(d->api_key_file, "");
+	assert_string_equal(d->seal_key, SEAL);
+	assert_string_equal(d->pinned_keys, "");
+	assert_string_equal(d->client_cert, "");
+	assert_int_equal(d->nservices, 0);
+
+	/* format defaults to json. */
+	d = &c.destinations[2];
+	assert_string_equal(d->name, "311");
+	assert_int_equal(d->line, 23);
+	assert_string_equal(d->format, "json");
+
+	assert_ptr_equal(config_destination_find(&c, "waste-services"), &c.destinations[0]);
+	assert_ptr_equal(config_destination_find(&c, "parish-council"), &c.destinations[1]);
+	assert_ptr_equal(config_destination_find(&c, "311"), &c.destinations[2]);
+	assert_null(config_destination_find(&c, "waste"));
+	assert_null(config_destination_find(&c, ""));
+	assert_null(config_destination_find(&c, "Waste-Services"));
+}
+
+static void destination_headings(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_problems p;
+	enum hatch_err rc = parse("[destination]\n"
+				  "adapter = x\n"
+				  "[destination Waste]\n"
+				  "[destination -waste]\n"
+				  "[destination waste_services]\n"
+				  "[destination a]\n"
+				  "adapter = webhook\n"
+				  "url = https://a.example/hook\n"
+				  "secret_file = /s\n"
+				  "[destination a]\n"
+				  "adapter = open311\n"
+				  "[destination\tb ]\n"
+				  "adapter = webhook\n"
+				  "url = https://b.example/hook\n"
+				  "secret_file = /s\n"
+				  "[destinations]\n",
+				  &c, &p);
+	assert_int_equal(rc, HATCH_ERR_INPUT);
+	expect_count(&p, 6);
+	assert_string_equal(p.v[0].reason,
+			    "[destination] has no good destination name, and its settings are "
+			    "not read; name it with 1 to 64 lower-case letters, digits and '-', "
+			    "as in [destination waste-services]");
+	expect(&p, 0, 1, "[destination] has no good destination name");
+	expect(&p, 1, 3, "[destination Waste] has no good destination name");
+	expect(&p, 2, 4, "[destination -waste] has no good destination name");
+	expect(&p, 3, 5, "[destination waste_services] has no good destination name");
+	expect(&p, 4, 10, "[destination a] is a second heading for it (the first is on line "
+			  "6), and its settings are not read; give each destination one section");
+	expect(&p, 5, 16, "[destinations] is not a known section");
+	assert_int_equal(c.ndestinations, 2);
+	assert_int_equal(c.destinations[0].adapter, CONFIG_ADAPTER_WEBHOOK);
+	assert_string_equal(c.destinations[1].name, "b");
+
+	/* Names of 64 are allowed, and not of 65. */
+	char text[256];
+	char name[66];
+	memset(name, 'n', 65);
+	name[65] = '\0';
+	snprintf(text, sizeof text, "[destination %s]\n", name);
+	assert_int_equal(parse(text, &c, &p), HATCH_ERR_INPUT);
+	expect_count(&p, 1);
+	expect(&p, 0, 1, "has no good destination name");
+	assert_int_equal(c.ndestinations, 0);
+	name[64] = '\0';
+	snprintf(text, sizeof text,
+		 "[destination %s]\nadapter = webhook\nurl = https://a.example/\n"
+		 "secret_file = /s\n",
+		 name);
+	assert_int_equal(parse(text, &c, &p), HATCH_OK);
+	assert_int_equal(c.ndestinations, 1);
+	assert_string_equal(c.destinations[0].name, name);
+	assert_non_null(config_destination_find(&c, name));
+}
+
+static void too_many_destinations(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_problems p;
+	static char text[8192];
+	char *t = text;
+	for (int i = 0; i < CONFIG_MAX_DESTINATIONS + 1; i++)
+		t += snprintf(t, 256,
+			      "[destination d%d]\nadapter = webhook\n"
+			      "url = https://d%d.example/\nsecret_file = /s\n",
+			      i, i);
+	assert_int_equal(config_parse(text, (size_t)(t - text), &c, &p), HATCH_ERR_INPUT);
+	expect_count(&p, 1);
+	assert_int_equal(p.v[0].line, 4 * CONFIG_MAX_DESTINATIONS + 1);
+	assert_string_equal(p.v[0].reason, "[destination d16] is one destination too many, and "
+					   "its settings are not read; a kiosk has at most 16");
+	assert_int_equal(c.ndestinations, CONFIG_MAX_DESTINATIONS);
+	assert_string_equal(c.destinations[15].name, "d15");
+	assert_null(config_destination_find(&c, "d16"));
+}
+
+static void destination_keys(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_problems p;
+	enum hatch_err rc = parse("[destination waste]\n"
+				  "adapter = open311\n"
+				  "url = https://a.example/v2/\n"
+				  "api_key_file = /k\n"
+				  "name = Waste services\n"
+				  "dpi = 100\n"
+				  "adapter = webhook\n"
+				  "format = yaml\n"
+				  "seal_key = 8f40\n"
+				  "pinned_keys = sha256//abc\n"
+				  "ca_bundle = certs/ca.pem\n"
+				  "client_cert =\n"
+				  "client_key = ~/kiosk.key\n"
+				  "= 1\n"
+				  "[kiosk]\n"
+				  "url = https://a.example/\n",
+				  &c, &p);
+	assert_int_equal(rc, HATCH_ERR_INPUT);
+	expect_count(&p, 11);
+	assert_int_equal(p.v[0].line, 5);
+	assert_string_equal(p.v[0].reason,
+			    "[destination waste] name: is not a known setting; [destination "
+			    "NAME] has adapter, url, api_key_file, secret_file, ca_bundle, "
+			    "pinned_keys, client_cert, client_key, seal_key, format and "
+			    "service.JOURNEY-ID");
+	expect(&p, 1, 6, "[destination waste] dpi: is not a known setting; [destination NAME] "
+			 "has adapter");
+	expect(&p, 2, 7, "[destination waste] adapter: is set again (first on line 2)");
+	expect(&p, 3, 8, "[destination waste] format: \"yaml\" is not a format; use json or xml");
+	expect(&p, 4, 9, "[destination waste] seal_key: \"8f40\" is not a public key; use the 64 "
+			 "hex digits");
+	expect(&p, 5, 10, "[destination waste] pinned_keys: \"sha256//abc\" is not a pinned key");
+	expect(&p, 6, 11, "[destination waste] ca_bundle: \"certs/ca.pem\" is not an absolute "
+			  "path; start it with /");
+	expect(&p, 7, 12, "[destination waste] client_cert: needs an absolute path; leave the "
+			  "setting out when there is none");
+	expect(&p, 8, 13, "[destination waste] client_key: \"~/kiosk.key\" is not an absolute "
+			  "path");
+	expect(&p, 9, 14, "[destination waste]: a line has '=' with no setting name");
+	expect(&p, 10, 16, "[kiosk] url: is not a setting of [kiosk]; put it under "
+			   "[destination NAME]");
+	const struct config_destination *d = config_destination_find(&c, "waste");
+	assert_non_null(d);
+	assert_int_equal(d->adapter, CONFIG_ADAPTER_OPEN311);
+	assert_string_equal(d->format, "json");
+	assert_string_equal(d->ca_bundle, "");
+	/* client_cert and client_key were both given, if badly: no "missing". */
+
+	/* Before any heading. */
+	assert_int_equal(parse("secret_file = /s\n", &c, &p), HATCH_ERR_INPUT);
+	expect_count(&p, 1);
+	expect(&p, 0, 1, "secret_file: comes before any section heading; put it under "
+			 "[destination NAME]");
+
+	/* Pins: one or several, each exact. */
+	static const char *const bad_pins[] = {
+		PIN_A ";",
+		PIN_A "; " PIN_B,
+		"SHA256//n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=",
+		"sha256//n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg",
+		"sha256//n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgh=",
+		"sha256//n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwC-g=",
+		"sha256//n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg==",
+	};
+	for (size_t i = 0; i < sizeof bad_pins / sizeof *bad_pins; i++) {
+		char text[256];
+		snprintf(text, sizeof text,
+			 "[destination w]\nadapter = webhook\nurl = https://a.example/\n"
+			 "secret_file = /s\npinned_keys = %s\n",
+			 bad_pins[i]);
+		assert_int_equal(parse(text, &c, &p), HATCH_ERR_INPUT);
+		expect_count(&p, 1);
+		expect(&p, 0, 5, "[destination w] pinned_keys: ");
+		expect(&p, 0, 5, "is not a pinned key");
+		assert_string_equal(c.destinations[0].pinned_keys, "");
+	}
+	/* An upper-case public key is allowed; a 63-digit one is not. */
+	assert_int_equal(parse("[destination w]\nadapter = webhook\nurl = https://a.example/\n"
+			       "secret_file = /s\nseal_key = "
+			       "8F40C5ADB68F25624AE5B214EA767A6EC94D829D3D7B5E1AD1BA6F3E2138285F\n",
+			       &c, &p),
+			 HATCH_OK);
+	assert_int_equal(parse("[destination w]\nadapter = webhook\nurl = https://a.example/\n"
+			       "secret_file = /s\nseal_key = "
+			       "8f40c5adb68f25624ae5b214ea767a6ec94d829d3d7b5e1ad1ba6f3e2138285\n",
+			       &c, &p),
+			 HATCH_ERR_INPUT);
+	expect(&p, 0, 5, "is not a public key");
+	assert_int_equal(parse("[destination w]\nadapter = ftp\n", &c, &p), HATCH_ERR_INPUT);
+	expect_count(&p, 2);
+	expect(&p, 0, 2, "[destination w] adapter: \"ftp\" is not an adapter; use open311 or "
+			 "webhook");
+	expect(&p, 1, 1, "[destination w] url: is missing; every destination needs adapter "
+			 "and url");
+}
+
+static void destination_urls(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_problems p;
+	static const struct {
+		const char *url, *want;
+	} bad[] = {
+		{"http://311.example.gov.uk/v2/",
+		 "\"http://311.example.gov.uk/v2/\": an http link would send personal data "
+		 "unencrypted; use https"},
+		{"HTTP://311.example/", "an http link would send personal data unencrypted"},
+		{"ftp://311.example/", "\"ftp://311.example/\" does not start with https://"},
+		{"311.example/v2/", "does not start with https://"},
+		{"https://", "\"https://\" has no host name after https://"},
+		{"https:///v2/", "has no host name after https://"},
+		{"https://311.example/my api/", "has a space or a character that is not ASCII"},
+		{"https://kiosk:hunter2@311.example/v2/",
+		 "the link has a user name or password in it (before '@'); take it out"},
+		{"http://kiosk:hunter2@311.example/v2/", "has a user name or password in it"},
+		{"https://kiosk@311.example/v2/", "has a user name or password in it"},
+		{"", "needs an https:// link"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char text[256];
+		snprintf(text, sizeof text,
+			 "[destination waste-services]\nadapter = open311\n"
+			 "api_key_file = /k\nurl = %s\n",
+			 bad[i].url);
+		assert_int_equal(parse(text, &c, &p), HATCH_ERR_INPUT);
+		/* Reported once: a bad url is not also a missing one. */
+		expect_count(&p, 1);
+		expect(&p, 0, 4, "[destination waste-services] url: ");
+		expect(&p, 0, 4, bad[i].want);
+		/* The password is never repeated. */
+		assert_null(strstr(p.v[0].reason, "hunter2"));
+		assert_string_equal(c.destinations[0].url, "");
+	}
+	assert_int_equal(parse("[destination waste-services]\nadapter = open311\n"
+			       "api_key_file = /k\n",
+			       &c, &p),
+			 HATCH_ERR_INPUT);
+	expect_count(&p, 1);
+	expect(&p, 0, 1, "[destination waste-services] url: is missing; an open311 "
+			 "destination needs adapter, url and api_key_file");
+	/* An '@' after the host is not a user name. */
+	assert_int_equal(parse("[destination w]\nadapter = webhook\nsecret_file = /s\n"
+			       "url = https://a.example/hook?to=a@b.example\n",
+			       &c, &p),
+			 HATCH_OK);
+	assert_string_equal(c.destinations[0].url, "https://a.example/hook?to=a@b.example");
+	/* An Open311 link is a base and ends with '/'; a webhook's need not. */
+	assert_int_equal(parse("[destination waste]\nadapter = open311\n"
+			       "url = https://311.example/open311/v2\napi_key_file = /k\n",
+			       &c, &p),
+			 HATCH_ERR_INPUT);
+	expect_count(&p, 1);
+	assert_int_equal(p.v[0].line, 3);
+	assert_string_equal(p.v[0].reason,
+			    "[destination waste] url: an Open311 link is the base of the API "
+			    "and ends with '/', as in https://council.example/open311/v2/");
+}
+
+static void destination_required_keys(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_problems p;
+	enum hatch_err rc = parse("[kiosk]\n"
+				  "dpi = 1\n"
+				  "[destination none]\n"
+				  "format = json\n"
+				  "[destination waste]\n"
+				  "adapter = open311\n"
+				  "url = https://a.example/\n"
+				  "secret_file = /s\n"
+				  "[destination parish]\n"
+				  "adapter = webhook\n"
+				  "api_key_file = /k\n"
+				  "format = json\n"
+				  "service.missed-bin = 4\n"
+				  "service.report-it = 5\n"
+				  "client_cert = /c\n",
+				  &c, &p);
+	assert_int_equal(rc, HATCH_ERR_INPUT);
+	/* Problems on lines come first; what is missing comes after the whole
+	 * file, on the heading's line, destination by destination. */
+	expect_count(&p, 11);
+	expect(&p, 0, 2, "[kiosk] dpi: is not a setting of [kiosk]");
+	assert_int_equal(p.v[1].line, 3);
+	assert_string_equal(p.v[1].reason, "[destination none] adapter: is missing; add adapter "
+					   "= open311 or adapter = webhook");
+	expect(&p, 2, 3, "[destination none] url: is missing; every destination needs adapter "
+			 "and url");
+	assert_int_equal(p.v[3].line, 5);
+	assert_string_equal(p.v[3].reason, "[destination waste] api_key_file: is missing; an "
+					   "open311 destination needs adapter, url and "
+					   "api_key_file");
+	expect(&p, 4, 8, "[destination waste] secret_file: is not read by the open311 "
+			 "adapter; take it out");
+	expect(&p, 5, 9, "[destination parish] url: is missing; a webhook destination needs "
+			 "adapter, url and secret_file");
+	expect(&p, 6, 11, "[destination parish] api_key_file: is not read by the webhook adapter");
+	expect(&p, 7, 9, "[destination parish] secret_file: is missing; a webhook destination "
+			 "needs adapter, url and secret_file");
+	expect(&p, 8, 12, "[destination parish] format: is not read by the webhook adapter");
+	expect(&p, 9, 13, "[destination parish] service.missed-bin: service codes are read by "
+			  "the open311 adapter only");
+	expect(&p, 10, 9, "[destination parish] client_key: is missing; client_cert and "
+			  "client_key go together");
+	/* A key alone also needs its certificate. */
+	assert_int_equal(parse("[destination w]\nadapter = webhook\nurl = https://a.example/\n"
+			       "secret_file = /s\nclient_key = /k\n",
+			       &c, &p),
+			 HATCH_ERR_INPUT);
+	expect_count(&p, 1);
+	expect(&p, 0, 1, "[destination w] client_cert: is missing; client_cert and client_key "
+			 "go together");
+}
+
+static void destination_services(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_problems p;
+	enum hatch_err rc = parse("[destination waste]\n"
+				  "adapter = open311\n"
+				  "url = https://a.example/\n"
+				  "api_key_file = /k\n"
+				  "service.missed-bin = 4\n"
+				  "service.Missed-Bin = 5\n"
+				  "service. = 6\n"
+				  "service.-bin = 6\n"
+				  "service.fly-tipping =\n"
+				  "service.report-it = report it\n"
+				  "service.missed-bin = 7\n"
+				  "service.noise = N\xC3\xA9\n",
+				  &c, &p);
+	assert_int_equal(rc, HATCH_ERR_INPUT);
+	expect_count(&p, 6);
+	expect(&p, 0, 6, "[destination waste] service.Missed-Bin: \"Missed-Bin\" is not a "
+			 "journey id; write service., the id of a journey and = its Open311 "
+			 "service code");
+	expect(&p, 1, 7, "[destination waste] service.: \"\" is not a journey id");
+	expect(&p, 2, 8, "[destination waste] service.-bin: \"-bin\" is not a journey id");
+	expect(&p, 3, 9, "[destination waste] service.fly-tipping: \"\" is not a service code; "
+			 "use the council's Open311 service_code for the journey, 1 to 64 bytes "
+			 "with no spaces");
+	expect(&p, 4, 10, "[destination waste] service.report-it: \"report it\" is not a service "
+			  "code");
+	expect(&p, 5, 11, "[destination waste] service.missed-bin: is set again (first on line "
+			  "5); give each setting once");
+	const struct config_destination *d = config_destination_find(&c, "waste");
+	assert_non_null(d);
+	assert_int_equal(d->nservices, 2);
+	assert_string_equal(d->services[0].journey, "missed-bin");
+	assert_string_equal(d->services[0].code, "4");
+	assert_string_equal(d->services[1].journey, "noise");
+	assert_string_equal(d->services[1].code, "N\xC3\xA9");
+
+	/* At most CONFIG_MAX_SERVICES. */
+	static char text[4096];
+	char *t = text;
+	t += snprintf(t, 256, "[destination waste]\nadapter = open311\nurl = https://a.example/\n"
+			      "api_key_file = /k\n");
+	for (int i = 0; i < CONFIG_MAX_SERVICES + 1; i++)
+		t += snprintf(t, 64, "service.j%d = %d\n", i, i);
+	assert_int_equal(config_parse(text, (size_t)(t - text), &c, &p), HATCH_ERR_INPUT);
+	expect_count(&p, 1);
+	expect(&p, 0, 4 + CONFIG_MAX_SERVICES + 1,
+	       "[destination waste] service.j32: is one service code too many; the most is 32");
+	assert_int_equal(c.destinations[0].nservices, CONFIG_MAX_SERVICES);
+	assert_string_equal(c.destinations[0].services[31].journey, "j31");
+}
+
+/* Writes a short secret to the file NAME in the test directory with MODE. */
+static void write_secret(const char *name, mode_t mode, char *path, size_t size)
+{
+	write_file(name, "k3y\n", 4, path, size);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* The secret files are looked at on disk by config_load, not config_parse. */
+static void destination_secret_files(void **state)
+{
+	(void)state;
+	char key[512], secret[512], client_key[512], conf[512], text[4096];
+	struct config c;
+	struct config_problems p;
+	struct hatch_error e = {""};
+	write_secret("waste.key", 0600, key, sizeof key);
+	write_secret("parish.hmac", 0400, secret, sizeof secret);
+	write_secret("kiosk.key", 0600, client_key, sizeof client_key);
+	int n = snprintf(text, sizeof text,
+			 "[destination waste]\n"
+			 "adapter = open311\n"
+			 "url = https://a.example/\n"
+			 "api_key_file = %s\n"
+			 "client_cert = %s/kiosk.crt\n"
+			 "client_key = %s\n"
+			 "[destination parish]\n"
+			 "adapter = webhook\n"
+			 "url = https://b.example/hook\n"
+			 "secret_file = %s\n",
+			 key, support_dir, client_key, secret);
+	assert_true(n > 0 && (size_t)n < sizeof text);
+	write_file("hatch.conf", text, (size_t)n, conf, sizeof conf);
+	/* The certificate itself is not a secret and is not looked at. */
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_OK);
+	expect_count(&p, 0);
+	assert_string_equal(config_destination_find(&c, "waste")->api_key_file, key);
+	assert_string_equal(config_destination_find(&c, "parish")->secret_file, secret);
+
+	/* Readable by the group or by everyone. */
+	assert_int_equal(chmod(key, 0644), 0);
+	assert_int_equal(chmod(secret, 0640), 0);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_ERR_INPUT);
+	assert_string_equal(e.msg, "2 problems in the configuration");
+	expect_count(&p, 2);
+	char want[1200];
+	snprintf(want, sizeof want,
+		 "[destination waste] api_key_file: %s is readable by other users; make it "
+		 "readable only by the kiosk's user: chmod 600 %s",
+		 key, key);
+	if (strlen(key) <= 60) {
+		assert_int_equal(p.v[0].line, 4);
+		assert_string_equal(p.v[0].reason, want);
+	}
+	expect(&p, 0, 4, "[destination waste] api_key_file: ");
+	expect(&p, 0, 4, "is readable by other users; make it readable only by the kiosk's "
+			 "user: chmod 600 ");
+	expect(&p, 1, 10, "[destination parish] secret_file: ");
+	expect(&p, 1, 10, "is readable by other users");
+	/* What failed is not kept. */
+	assert_string_equal(config_destination_find(&c, "waste")->api_key_file, "");
+	/* The same text in memory is not looked at on disk. */
+	assert_int_equal(config_parse(text, (size_t)n, &c, &p), HATCH_OK);
+	assert_string_equal(config_destination_find(&c, "waste")->api_key_file, key);
+
+	/* Missing, and a directory. */
+	assert_int_equal(chmod(key, 0600), 0);
+	assert_int_equal(chmod(secret, 0600), 0);
+	assert_int_equal(unlink(client_key), 0);
+	n = snprintf(text, sizeof text,
+		     "[destination parish]\n"
+		     "adapter = webhook\n"
+		     "url = https://b.example/hook\n"
+		     "secret_file = %s\n"
+		     "client_cert = /c\n"
+		     "client_key = %s\n",
+		     support_dir, client_key);
+	write_file("hatch.conf", text, (size_t)n, conf, sizeof conf);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_ERR_INPUT);
+	expect_count(&p, 2);
+	expect(&p, 0, 4, "[destination parish] secret_file: ");
+	expect(&p, 0, 4, " is not a file");
+	expect(&p, 1, 6, "[destination parish] client_key: ");
+	expect(&p, 1, 6, "kiosk.key does not exist");
+	assert_int_equal(config_parse(text, (size_t)n, &c, &p), HATCH_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +1264,15 @@ int main(void)
 		cmocka_unit_test(load_file),
 		cmocka_unit_test(missing_file),
 		cmocka_unit_test(file_too_large),
+		cmocka_unit_test(retention_days),
+		cmocka_unit_test(destinations),
+		cmocka_unit_test(destination_headings),
+		cmocka_unit_test(too_many_destinations),
+		cmocka_unit_test(destination_keys),
+		cmocka_unit_test(destination_urls),
+		cmocka_unit_test(destination_required_keys),
+		cmocka_unit_test(destination_services),
+		cmocka_unit_test(destination_secret_files),
 	};
 	return cmocka_run_group_tests_name("config", tests, support_dir_setup, support_dir_teardown);
 }
