@@ -12,7 +12,7 @@ FUZZ_SECONDS ?= 60
 RUNNER     ?=
 DEPS_FLAGS ?=
 
-PKGS := jansson sqlite3 libqrencode sdl2 SDL2_ttf SDL2_image fontconfig inih libsodium
+PKGS := jansson sqlite3 libqrencode sdl2 SDL2_ttf SDL2_image fontconfig inih libsodium libcurl libxml-2.0
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 CFLAGS ?= -O2 -g
 ALL_CPPFLAGS := -D_DEFAULT_SOURCE -Isrc -DHATCH_DATADIR='"$(DATADIR)"' $(CPPFLAGS)
@@ -20,11 +20,14 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN_FLAGS) $(shell $(PKG_CONFIG) --cflags $(PKG
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-LIB_SRC  := $(sort $(wildcard src/base/*.c src/core/*.c src/platform/*.c src/store/*.c src/ui/*.c src/sdl/*.c src/app/*.c))
+LIB_SRC  := $(sort $(wildcard src/base/*.c src/core/*.c src/platform/*.c src/store/*.c src/sync/*.c src/ui/*.c src/sdl/*.c src/app/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TESTS    := $(TEST_SRC:%.c=$(BUILD)/%)
+# Test-only programs the command-line tests drive (not installed).
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOLS    := $(TOOL_SRC:%.c=$(BUILD)/%)
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCHES  := $(BENCH_SRC:%.c=$(BUILD)/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -76,11 +79,15 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SUPPORT_OBJ) $(BUILD)/libhatch.
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libhatch.a
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SUPPORT_OBJ) $(BUILD)/libhatch.a
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lm
 
-unit-tests: $(BUILD)/hatch $(TESTS)
+unit-tests: $(BUILD)/hatch $(TESTS) $(TOOLS)
 
 # A window the size of the official 7-inch display; RUN_ARGS= for fullscreen.
 RUN_ARGS ?= --window 800x480
@@ -146,10 +153,12 @@ bench: $(BUILD)/hatch $(BENCHES)
 
 install: $(BUILD)/hatch
 	install -D -m 0755 $(BUILD)/hatch $(DESTDIR)$(PREFIX)/bin/hatch
-	install -d $(DESTDIR)$(DATADIR)/journeys
+	install -d $(DESTDIR)$(DATADIR)/journeys $(DESTDIR)$(DATADIR)/fonts $(DESTDIR)$(DATADIR)/icons
 	install -m 0644 assets/journeys/*.json $(DESTDIR)$(DATADIR)/journeys/
+	install -m 0644 assets/fonts/* $(DESTDIR)$(DATADIR)/fonts/
+	install -m 0644 assets/icons/*.svg $(DESTDIR)$(DATADIR)/icons/
 
 clean:
 	rm -rf build build-check build-arm64 build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TESTS:=.d) $(BENCHES:=.d)
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TESTS:=.d) $(TOOLS:=.d) $(BENCHES:=.d)

@@ -4,6 +4,7 @@
 
 #include "app/app.h"
 #include "app/queue.h"
+#include "app/sync_cmd.h"
 
 static const char usage[] =
 	"Usage: hatch [--version] [--help] COMMAND [ARGS]\n"
@@ -14,6 +15,7 @@ static const char usage[] =
 	"  run        start the kiosk\n"
 	"  journeys   validate, list and walk journey files\n"
 	"  queue      what is waiting in the outbox (never personal data)\n"
+	"  sync       deliver the outbox to the council's back ends\n"
 	"  screenshot render any screen of the kiosk to PNG\n"
 	"\n"
 	"Run 'hatch COMMAND --help' for a command's options.\n";
@@ -37,6 +39,8 @@ int main(int argc, char **argv)
 		return cmd_journeys(argc - 1, argv + 1);
 	if (!strcmp(c, "queue"))
 		return cmd_queue(argc - 1, argv + 1);
+	if (!strcmp(c, "sync"))
+		return cmd_sync(argc - 1, argv + 1);
 	if (!strcmp(c, "screenshot"))
 		return cmd_screenshot(argc - 1, argv + 1);
 	if (c[0] == '-')

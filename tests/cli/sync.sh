@@ -1,0 +1,397 @@
+# Delivery (sync/) against the reference back end (tests/backend/): records
+# put into an outbox with tests/tools/sync_tool, drained at chosen times,
+# and what arrived checked through the back end's control API: the JSON
+# webhook and Open311 (realtime, batch, blackbox; JSON and XML) each
+# delivered exactly once; 503 with Retry-After retried and delivered after
+# it; a 400 error array dead with its reason; accept-then-fail resent and
+# recognised; expired, wrong-host and self-signed certificates, a wrong
+# pinned key and an http:// URL refused with no request byte received; a
+# matching pin and a device certificate accepted; hatch sync --once.
+. "$TOP/tests/cli/lib.sh"
+PY=/usr/bin/python3
+BK="$TOP/tests/backend"
+CERTS="$TMP/certs"
+# The test tool lives in the build directory of the hatch under test, and
+# runs behind the same emulator.
+for c in $HATCH; do :; done
+TOOL="$(dirname "$c")/tests/tools/sync_tool"
+RUNNER=${HATCH% *}
+[ "$RUNNER" = "$HATCH" ] && RUNNER=""
+API_KEY="kiosk-sync-key-3"
+SECRET="webhook-sync-secret-3"
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $(printf '%s' "$2" | head -c 600)" "want: $3"; fi
+}
+bail() {
+	not_ok "$1" "stderr: $(cat "$TMP"/*/stderr 2>/dev/null | head -c 800)"
+	echo "Bail out! $1"
+	finish
+	exit 1
+}
+jget() {
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+v = eval(sys.argv[2])
+print(json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list, tuple, bool)) or v is None else v)' "$1" "$2" 2>&1
+}
+newuuid() { cat /proc/sys/kernel/random/uuid; }
+
+start() { # start NAME CERT [BACKEND ARGS...]
+	local name=$1 cert=$2
+	shift 2
+	mkdir -p "$TMP/$name"
+	"$PY" "$BK/backend.py" --port 0 --cert "$CERTS/$cert.pem" --key "$CERTS/$cert.key" \
+		--db "$TMP/$name/db.sqlite" --state-dir "$TMP/$name/state" \
+		--api-key "$API_KEY" --webhook-secret "$SECRET" "$@" \
+		>"$TMP/$name/stdout" 2>"$TMP/$name/stderr" &
+	PIDS="$PIDS $!"
+}
+port() {
+	local i
+	for i in $(seq 200); do
+		if grep -q '^listening [0-9][0-9]*$' "$TMP/$1/stdout" 2>/dev/null; then
+			sed -n 's/^listening //p' "$TMP/$1/stdout"
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+counter() { jget "$TMP/$1/state/counters.json" "d['$2']"; }
+
+# control PATH [JSON]: the main back end's control API into $TMP/control.
+control() {
+	if [ $# -gt 1 ]; then
+		curl -sS --cacert "$CERTS/ca.pem" -H 'Content-Type: application/json' \
+			--data-binary "$2" -o "$TMP/control" "$MAIN$1"
+	else
+		curl -sS --cacert "$CERTS/ca.pem" -o "$TMP/control" "$MAIN$1"
+	fi
+}
+fault() { control /_control "$1"; }
+# stored UUID EXPR: EXPR over the back end's rows for UUID (list r).
+stored() {
+	control "/_control/requests?uuid=$1"
+	jget "$TMP/control" "(lambda r: $2)(d)"
+}
+# row UUID: "state attempts remote_id | last_error" from the outbox.
+row() {
+	sqlite3 "$DB" "select state || ' ' || attempts || ' ' || coalesce(remote_id, '') || ' | ' ||
+		coalesce(last_error, '') from outbox where uuid = '$1'"
+}
+next_attempt() { sqlite3 "$DB" "select next_attempt from outbox where uuid = '$1'"; }
+
+# record UUID DESTINATION JOURNEY: a canonical record with answers that
+# suit the journey's Open311 service, into $TMP/rec-UUID.json.
+record() {
+	"$PY" - "$@" >"$TMP/rec-$1.json" <<'PYEOF'
+import json, random, sys
+uuid, dest, journey = sys.argv[1:4]
+alpha = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U"
+d = [random.choice(alpha[:32]) for _ in range(8)]
+v = 0
+for c in d:
+    v = v * 32 + alpha.index(c)
+ref = "".join(d[:4]) + "-" + "".join(d[4:]) + "-" + alpha[v % 37]
+addr = {"id": "address", "question": "Where?",
+        "value": {"line1": "12 High Street", "line2": "", "town": "Exampleton", "postcode": "AB1 0AA"}}
+answers = {
+    "missed-bin": [{"id": "bins", "question": "Which bins were not collected?",
+                    "value": ["refuse", "food"], "label": ["General rubbish", "Food waste"]},
+                   {"id": "collection_date", "question": "When?", "value": "2026-11-20"},
+                   addr,
+                   {"id": "name", "question": "Your name", "value": "Alex Q Example"},
+                   {"id": "email", "question": "Your email", "value": "alex@example.org"}],
+    "fly-tipping": [{"id": "waste_type", "question": "What?", "value": ["other"],
+                     "label": ["Something else"]},
+                    {"id": "size", "question": "How much?", "value": "bag", "label": "A single bag"},
+                    addr],
+    "streetlight": [{"id": "fault", "question": "What is wrong?", "value": "out",
+                     "label": "It is not working"}, addr],
+    "long-notes": [{"id": "fault", "question": "What is wrong?", "value": "out"}, addr,
+                   {"id": "notes", "question": "Notes", "value": "\u00e9" * 5000}],
+    "no-location": [{"id": "fault", "question": "What is wrong?", "value": "out"}],
+}[journey]
+rec = {"answers": answers, "channel": "self-service", "created": "2026-11-21T10:04:05Z",
+       "destination": dest, "journey": {"id": journey, "version": 1},
+       "language": "en", "reference": ref, "uuid": uuid}
+sys.stdout.write(json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+PYEOF
+}
+enqueue() { # enqueue UUID DESTINATION JOURNEY
+	record "$@"
+	$RUNNER "$TOOL" enqueue "$DB" "$TMP/rec-$1.json" 2>"$TMP/enqueue.err" ||
+		bail "enqueue $1: $(cat "$TMP/enqueue.err")"
+	# A record is due from when it is added: drains run a moment later.
+	NOW=$(($(date +%s) + 1))
+}
+# drain NOW [NAME=URL...]: one drain; its counts in $out.
+drain() {
+	local now=$1
+	shift
+	set +e
+	out=$($RUNNER "$TOOL" drain "$CONF" "$DB" "$now" "$@" 2>"$TMP/drain.err")
+	status=$?
+	[ $status -eq 0 ] || not_ok "drain at $now" "$(cat "$TMP/drain.err")"
+}
+set +e
+
+# ---------------------------------------------------------------------------
+sh "$BK/make-certs.sh" "$CERTS" >"$TMP/make-certs.out" 2>&1 || bail "make-certs.sh"
+start main server
+start expired expired
+start wrong wrong-host
+start self self-signed
+start mtls server --client-ca "$CERTS/client-ca.pem"
+P=$(port main) || bail "the back end starts"
+PE=$(port expired) || bail "the expired server starts"
+PW=$(port wrong) || bail "the wrong-host server starts"
+PS=$(port self) || bail "the self-signed server starts"
+PM=$(port mtls) || bail "the server asking for device certificates starts"
+MAIN="https://127.0.0.1:$P"
+
+printf '%s\n' "$API_KEY" >"$TMP/api-key"
+printf '%s' "$SECRET" >"$TMP/secret"
+chmod 600 "$TMP/api-key" "$TMP/secret"
+DB="$TMP/outbox.db"
+CONF="$TMP/hatch.conf"
+PIN=$(openssl x509 -in "$CERTS/server.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+	openssl dgst -sha256 -binary | base64)
+OTHER_PIN=$(openssl x509 -in "$CERTS/self-signed.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+	openssl dgst -sha256 -binary | base64)
+open311() { # open311 NAME PORT [FORMAT [EXTRA LINE...]]
+	local name=$1 p=$2 fmt=${3:-json}
+	shift 2
+	[ $# -gt 0 ] && shift
+	cat <<CONFEOF
+[destination $name]
+adapter = open311
+url = https://127.0.0.1:$p/open311/v2/
+api_key_file = $TMP/api-key
+ca_bundle = $CERTS/ca.pem
+format = $fmt
+$(printf '%s\n' "$@")
+service.missed-bin = missed-bin
+service.fly-tipping = fly-tipping
+service.streetlight = streetlight
+service.no-location = streetlight
+service.long-notes = streetlight
+
+CONFEOF
+}
+{
+	open311 waste-services "$P"
+	open311 waste-xml "$P" xml
+	open311 expired "$PE"
+	open311 wrong-host "$PW"
+	open311 self-signed "$PS"
+	open311 pinned "$P" json "pinned_keys = sha256//$OTHER_PIN;sha256//$PIN"
+	open311 wrong-pin "$P" json "pinned_keys = sha256//$OTHER_PIN"
+	open311 device "$PM" json "client_cert = $CERTS/client.pem" "client_key = $CERTS/client.key"
+	open311 no-device-cert "$PM"
+	cat <<CONFEOF
+[destination case-hook]
+adapter = webhook
+url = https://127.0.0.1:$P/webhook
+secret_file = $TMP/secret
+ca_bundle = $CERTS/ca.pem
+CONFEOF
+} >"$CONF"
+
+
+# ---------------------------------------------------------------------------
+# Each adapter, each kind of service, delivered once.
+UW=$(newuuid)
+UR=$(newuuid)
+UB=$(newuuid)
+UK=$(newuuid)
+UX=$(newuuid)
+enqueue "$UW" case-hook missed-bin
+enqueue "$UR" waste-services missed-bin
+enqueue "$UB" waste-services fly-tipping
+enqueue "$UK" waste-services streetlight
+enqueue "$UX" waste-xml missed-bin
+drain "$NOW"
+eq "one drain delivers four and leaves the batch waiting for its id" "$out" "delivered 4 retried 1 dead 0"
+eq "the webhook got the record once" "$(stored "$UW" 'len(r)')" 1
+eq "... as sent, byte for byte" "$(stored "$UW" 'r[0]["body_sha256"]')" \
+	"$(sha256sum <"$TMP/rec-$UW.json" | cut -d' ' -f1)"
+expect_match "... and the outbox keeps the webhook's id" "$(row "$UW")" '^delivered 1 WH-[0-9]+ \| $'
+eq "Open311 realtime arrived once" "$(stored "$UR" 'len(r)')" 1
+SR=$(stored "$UR" 'r[0]["id"]')
+expect_match "... and the outbox keeps its service_request_id" "$(row "$UR")" "^delivered 1 $SR \\| \$"
+eq "... with the address joined into address_string" \
+	"$(stored "$UR" 'r[0]["fields"]["address_string"]')" "12 High Street, Exampleton, AB1 0AA"
+eq "... the name split at its last space" \
+	"$(stored "$UR" 'r[0]["fields"]["first_name"] + "/" + r[0]["fields"]["last_name"]')" "Alex Q/Example"
+eq "... the email" "$(stored "$UR" 'r[0]["fields"]["email"]')" "alex@example.org"
+eq "... the answers as attributes of the service" \
+	"$(stored "$UR" 'r[0]["fields"]["attributes"]')" \
+	"{\"bins\": [\"refuse\", \"food\"], \"collection_date\": \"2026-11-20T00:00:00Z\", \"submission_uuid\": \"$UR\"}"
+expect_match "... and a readable description" "$(stored "$UR" 'r[0]["fields"]["description"]')" \
+	'^Which bins were not collected\?: General rubbish, Food waste'
+eq "Open311 over XML arrived once" "$(stored "$UX" 'len(r)')" 1
+expect_match "... and its id was read from the XML answer" "$(row "$UX")" '^delivered 1 SR-[0-9]+ \| $'
+eq "Open311 blackbox arrived once" "$(stored "$UK" 'len(r)')" 1
+eq "... delivered with no id" "$(row "$UK")" "delivered 1  | "
+TOKEN=$(stored "$UB" 'r[0]["token"]')
+eq "Open311 batch arrived once" "$(stored "$UB" 'len(r)')" 1
+eq "... queued with its token until the id is known" "$(row "$UB")" \
+	"queued 1 $TOKEN | batch accepted; waiting for its id"
+drain $((NOW + 7200))
+eq "a later drain asks after the token" "$out" "delivered 0 retried 1 dead 0"
+drain $((NOW + 14400))
+eq "... and once the back end has the id, it is delivered" "$out" "delivered 1 retried 0 dead 0"
+expect_match "... with the id in place of the token" "$(row "$UB")" '^delivered 3 SR-[0-9]+ \| $'
+eq "... having been sent once" "$(stored "$UB" 'len(r)')" 1
+drain $((NOW + 20000))
+eq "nothing is sent twice" "$out" "delivered 0 retried 0 dead 0"
+eq "... the back end holds five submissions" "$(control /_control/requests; jget "$TMP/control" 'len(d)')" 5
+
+# ---------------------------------------------------------------------------
+# Faults.
+U1=$(newuuid)
+enqueue "$U1" waste-services streetlight
+fault '{"fault": "503", "retry_after": 600, "method": "POST"}'
+drain "$NOW"
+eq "503 with Retry-After: retried" "$out" "delivered 0 retried 1 dead 0"
+expect_match "... with the status as the reason" "$(row "$U1")" '^queued 1  \| HTTP 503: 503$'
+
+na=$(next_attempt "$U1")
+check_ge() { if [ "$2" -ge "$3" ]; then ok "$1"; else not_ok "$1" "$2 < $3"; fi; }
+check_ge "... not before the Retry-After" "$na" $((NOW + 600))
+drain $((NOW + 599))
+eq "... nothing is sent before then" "$out" "delivered 0 retried 0 dead 0"
+drain "$na"
+eq "... and it is delivered when it is due" "$out" "delivered 1 retried 0 dead 0"
+eq "... exactly once" "$(stored "$U1" 'len(r)')" 1
+
+U2=$(newuuid)
+enqueue "$U2" waste-services streetlight
+fault '{"fault": "503-date", "retry_after": 900, "method": "POST"}'
+drain "$NOW"
+check_ge "Retry-After as an HTTP date is honoured too" "$(next_attempt "$U2")" $((NOW + 890))
+drain $((NOW + 100000))
+eq "... and then delivered" "$(row "$U2" | cut -d' ' -f1)" delivered
+
+U3=$(newuuid)
+enqueue "$U3" waste-services streetlight
+fault '{"fault": "400", "errors": ["fault: not a fault we know", "address_string: not in the area"], "method": "POST"}'
+drain "$NOW"
+eq "400 with an Open311 error array: dead" "$out" "delivered 0 retried 0 dead 1"
+eq "... with the first error's code as the reason, not its description" "$(row "$U3")" "dead 1  | HTTP 400: 400"
+eq "... and nothing was stored" "$(stored "$U3" 'len(r)')" 0
+
+U4=$(newuuid)
+enqueue "$U4" no-such-destination streetlight
+drain "$NOW"
+eq "an unknown destination: kept queued" "$(row "$U4")" "queued 1  | no destination configured"
+
+U5=$(newuuid)
+enqueue "$U5" waste-services no-location
+drain "$NOW"
+eq "a record with no location cannot be Open311: dead with the reason" "$(row "$U5")" \
+	"dead 1  | the record has no location (address, UPRN or lat/long) for Open311"
+
+UL=$(newuuid)
+enqueue "$UL" waste-services long-notes
+drain "$NOW"
+eq "a long answer: the description is cut to 4000 characters" \
+	"$(stored "$UL" 'len(r[0]["fields"]["description"])')" 4000
+expect_match "... at a character boundary" "$(stored "$UL" 'r[0]["fields"]["description"][-3:]')" '^ééé$'
+
+U6=$(newuuid)
+enqueue "$U6" waste-services streetlight
+fault '{"fault": "accept-then-fail", "method": "POST"}'
+drain "$NOW"
+eq "accept-then-fail: stored but answered 500, so retried" "$(row "$U6" | cut -d' ' -f1-2)" "queued 1"
+drain $((NOW + 100000))
+eq "... the resend is delivered" "$(row "$U6" | cut -d' ' -f1)" delivered
+eq "... and recognised by its UUID: one row, two attempts" "$(stored "$U6" '[len(r), r[0]["attempts"]]')" "[1, 2]"
+
+U7=$(newuuid)
+enqueue "$U7" case-hook missed-bin
+fault '{"fault": "accept-then-fail", "path": "/webhook"}'
+drain "$NOW"
+drain $((NOW + 100000))
+eq "webhook accept-then-fail: the 409 duplicate counts as delivered" "$(row "$U7" | cut -d' ' -f1-2)" "delivered 2"
+eq "... one row at the back end" "$(stored "$U7" 'len(r)')" 1
+
+U8=$(newuuid)
+U9=$(newuuid)
+enqueue "$U8" waste-services streetlight
+enqueue "$U9" waste-services streetlight
+fault '{"fault": "500", "count": 5}'
+drain "$NOW"
+eq "after a server error the destination is left alone for the drain" "$out" "delivered 0 retried 1 dead 0"
+control /_control/clear -X POST
+drain $((NOW + 100000))
+eq "... and both go on the next" "$out" "delivered 2 retried 0 dead 0"
+
+# ---------------------------------------------------------------------------
+# TLS: refused, and not one request byte reaches the server.
+for name in expired wrong-host self-signed; do
+	U=$(newuuid)
+	enqueue "$U" "$name" streetlight
+	drain "$NOW"
+	eq "$name certificate: refused and retried" "$out" "delivered 0 retried 1 dead 0"
+	expect_match "... with curl's reason" "$(row "$U")" '^queued 1  \| curl (60|51|58|35): '
+done
+for s in expired wrong self; do
+	eq "... the $s server received no request byte" "$(counter $s request_bytes) $(counter $s requests)" "0 0"
+done
+
+U=$(newuuid)
+enqueue "$U" pinned streetlight
+drain "$NOW"
+eq "a pinned key that matches: delivered" "$(row "$U" | cut -d' ' -f1)" delivered
+U=$(newuuid)
+enqueue "$U" wrong-pin streetlight
+before=$(control /_control/bytes-received; jget "$TMP/control" 'd["request_bytes"]')
+drain "$NOW"
+expect_match "a pinned key that does not match: refused" "$(row "$U")" '^queued 1  \| curl 90: '
+eq "... before any request byte" "$(control /_control/bytes-received; jget "$TMP/control" 'd["request_bytes"]')" "$before"
+
+U=$(newuuid)
+enqueue "$U" device streetlight
+drain "$NOW"
+eq "a device certificate is presented when configured" "$(row "$U" | cut -d' ' -f1)" delivered
+UN=$(newuuid)
+enqueue "$UN" no-device-cert streetlight
+drain "$NOW"
+eq "... and without one such a server refuses the connection" "$(row "$UN" | cut -d' ' -f1-2)" "queued 1"
+curl -sS --cacert "$CERTS/ca.pem" --cert "$CERTS/client.pem" --key "$CERTS/client.key" \
+	-o "$TMP/control" "https://127.0.0.1:$PM/_control/requests"
+eq "... which stored only the one with the device's name" \
+	"$(jget "$TMP/control" '[(e["uuid"] == "'"$U"'", e["client_cn"]) for e in d]')" \
+	'[[true, "hatch-kiosk-0001"]]'
+U=$(newuuid)
+enqueue "$U" waste-services streetlight
+before=$(control /_control/bytes-received; jget "$TMP/control" 'd["requests"]')
+drain "$NOW" "waste-services=http://127.0.0.1:$P/open311/v2/"
+eq "an http:// URL is refused before any connection" "$(row "$U")" \
+	"queued 1  | refused: the destination's URL is not https"
+eq "... no request reached the server" "$(control /_control/bytes-received; jget "$TMP/control" 'd["requests"]')" "$before"
+
+# ---------------------------------------------------------------------------
+# hatch sync.
+run sync --once --config "$CONF" --db "$DB"
+expect_status "hatch sync --once exits 0" 0
+expect_match "... and prints the counts" "$out" '^delivered [0-9]+, retried [0-9]+, dead [0-9]+$'
+expect_no_match "... and nothing a citizen typed" "$out$err" 'Alex|alex@|High Street'
+run sync --frobnicate
+expect_status "hatch sync with an unknown option exits 2" 2
+expect_lines "... with one line on stderr" "$err" 1
+run sync --help
+expect_status "hatch sync --help exits 0" 0
+expect_match "... and prints its usage" "$out" '^Usage: hatch sync'
+
+finish
