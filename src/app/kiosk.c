@@ -1,6 +1,7 @@
 /* hatch run and hatch screenshot: the kiosk on a display, and any screen
  * of it rendered to PNG without one. Wires the screens (ui/) to the display
  * (sdl/) and the citizen's submission to the outbox (store/). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "platform/platform.h"
 #include "sdl/sdl.h"
 #include "store/store.h"
+#include "sync/sync.h"
 #include "ui/ui.h"
 
 /* Each language's name written in itself, so nobody needs English to find
@@ -40,7 +42,95 @@ struct kiosk {
 	struct sdl_view *view;
 	FILE *trace;
 	struct cdate fixed_today;  /* screenshots: a given date, else the clock */
+
+	/* The delivery worker: its own thread, sharing the store's one
+	 * connection, woken early when a submission is saved. */
+	struct sync *sync;
+	pthread_t sync_thread;
+	bool sync_running, sync_stop, sync_wake;
+	pthread_mutex_t sync_lock;
+	pthread_cond_t sync_cond;
 };
+
+/* The longest the worker sleeps between drains. */
+#define KIOSK_SYNC_POLL_SECONDS 30
+
+static void *sync_main(void *arg)
+{
+	struct kiosk *k = arg;
+	pthread_mutex_lock(&k->sync_lock);
+	while (!k->sync_stop) {
+		pthread_mutex_unlock(&k->sync_lock);
+		struct sync_stats st = {0};
+		struct hatch_error e = {""};
+		if (sync_drain(k->sync, platform_now(), &st, &e) != HATCH_OK)
+			fprintf(stderr, "hatch: delivery: %s\n", e.msg);
+		long long wait = KIOSK_SYNC_POLL_SECONDS;
+		if (st.next_attempt && st.next_attempt - platform_now() < wait)
+			wait = st.next_attempt - platform_now();
+		if (wait < 1)
+			wait = 1;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)wait;
+		pthread_mutex_lock(&k->sync_lock);
+		while (!k->sync_stop && !k->sync_wake &&
+		       pthread_cond_timedwait(&k->sync_cond, &k->sync_lock, &until) == 0)
+			;
+		k->sync_wake = false;
+	}
+	pthread_mutex_unlock(&k->sync_lock);
+	return NULL;
+}
+
+/* Starts delivery when the configuration names destinations; a kiosk
+ * with none keeps its submissions queued until one is configured. */
+static void sync_start(struct kiosk *k)
+{
+	struct hatch_error e = {""};
+	size_t recovered = 0;
+	if (k->cfg.ndestinations == 0)
+		return;
+	if (store_recover_sending(k->store, &recovered, &e) != HATCH_OK ||
+	    sync_create(&k->cfg, k->store, &k->sync, &e) != HATCH_OK) {
+		fprintf(stderr, "hatch: delivery cannot start: %s\n", e.msg);
+		return;
+	}
+	pthread_mutex_init(&k->sync_lock, NULL);
+	pthread_cond_init(&k->sync_cond, NULL);
+	k->sync_running = pthread_create(&k->sync_thread, NULL, sync_main, k) == 0;
+	if (!k->sync_running) {
+		fprintf(stderr, "hatch: delivery cannot start: no thread\n");
+		pthread_cond_destroy(&k->sync_cond);
+		pthread_mutex_destroy(&k->sync_lock);
+	}
+}
+
+static void sync_nudge(struct kiosk *k)
+{
+	if (!k->sync_running)
+		return;
+	pthread_mutex_lock(&k->sync_lock);
+	k->sync_wake = true;
+	pthread_cond_signal(&k->sync_cond);
+	pthread_mutex_unlock(&k->sync_lock);
+}
+
+static void sync_stop(struct kiosk *k)
+{
+	if (k->sync_running) {
+		pthread_mutex_lock(&k->sync_lock);
+		k->sync_stop = true;
+		pthread_cond_signal(&k->sync_cond);
+		pthread_mutex_unlock(&k->sync_lock);
+		pthread_join(k->sync_thread, NULL);
+		pthread_cond_destroy(&k->sync_cond);
+		pthread_mutex_destroy(&k->sync_lock);
+		k->sync_running = false;
+	}
+	sync_destroy(k->sync);
+	k->sync = NULL;
+}
 
 static struct cdate host_today(void *user)
 {
@@ -89,8 +179,10 @@ static enum hatch_err host_submit(void *user, struct session *s, const char *lan
 		rc = store_outbox_add(k->store, &sub, &e);
 	}
 	mem_free_wiped(record);
-	if (rc == HATCH_OK)
+	if (rc == HATCH_OK) {
+		sync_nudge(k);
 		return HATCH_OK;
+	}
 fail:
 	fprintf(stderr, "hatch: a submission could not be saved: %s\n", e.msg);
 	return rc;
@@ -98,6 +190,7 @@ fail:
 
 static void kiosk_cleanup(struct kiosk *k)
 {
+	sync_stop(k);
 	ui_destroy(k->ui);
 	sdl_view_destroy(k->view);
 	store_close(k->store);
@@ -282,6 +375,7 @@ int cmd_run(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	sync_start(&k);
 	struct sdl_options o = {k.assets, false, !windowed, w, h, k.cfg.council};
 	if (sdl_view_create(&o, &k.view, &e) != HATCH_OK) {
 		fprintf(stderr, "hatch: %s\n", e.msg);

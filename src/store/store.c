@@ -7,6 +7,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -59,6 +60,11 @@ struct store {
 	char *moved_to;  /* where a damaged file went; NULL when not salvaged */
 	bool checkpoint; /* a migration freed plaintext pages: clear the -wal */
 	unsigned char key[crypto_secretbox_KEYBYTES];
+	/* The kiosk's screen and its delivery thread share this one writer
+	 * connection; each call runs whole under this lock, so transactions
+	 * never interleave. */
+	pthread_mutex_t lock;
+	bool lock_ready;
 };
 
 static const char *const state_names[STORE_STATES] = {
@@ -1272,6 +1278,11 @@ enum hatch_err store_open_keyed(const char *path, const char *key_path, struct s
 	struct store *s = mem_calloc(1, sizeof *s);
 	if (!s)
 		return err_set(e, HATCH_ERR_NOMEM, "%s: cannot open it: out of memory", path);
+	s->lock_ready = pthread_mutex_init(&s->lock, NULL) == 0;
+	if (!s->lock_ready) {
+		mem_free(s);
+		return err_set(e, HATCH_ERR_IO, "%s: cannot open it: no lock", path);
+	}
 	s->path = mem_strdup(path);
 	s->key_path = mem_strdup(key_path);
 	if (!s->path || !s->key_path) {
@@ -1315,6 +1326,8 @@ void store_close(struct store *s)
 	mem_free(s->path);
 	mem_free(s->key_path);
 	mem_free(s->moved_to);
+	if (s->lock_ready)
+		pthread_mutex_destroy(&s->lock);
 	mem_free(s);
 }
 
@@ -1342,7 +1355,7 @@ enum hatch_err store_default_path(char *out, size_t size, struct hatch_error *e)
 	return HATCH_OK;
 }
 
-enum hatch_err store_next_reference(struct store *s, uint64_t *seq, uint64_t *key,
+static enum hatch_err store_next_reference_locked(struct store *s, uint64_t *seq, uint64_t *key,
 				    struct hatch_error *e)
 {
 	*seq = 0;
@@ -1500,13 +1513,13 @@ static enum hatch_err add(struct store *s, const struct store_submission *sub,
 	return HATCH_OK;
 }
 
-enum hatch_err store_outbox_add(struct store *s, const struct store_submission *sub,
+static enum hatch_err store_outbox_add_locked(struct store *s, const struct store_submission *sub,
 				struct hatch_error *e)
 {
 	return add(s, sub, NULL, e);
 }
 
-enum hatch_err store_outbox_add_sealed(struct store *s, const struct store_submission *sub,
+static enum hatch_err store_outbox_add_sealed_locked(struct store *s, const struct store_submission *sub,
 				       const unsigned char pk[STORE_SEAL_KEY_BYTES],
 				       struct hatch_error *e)
 {
@@ -1523,7 +1536,7 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 	snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
-enum hatch_err store_outbox_list(struct store *s, struct store_outbox_row **rows,
+static enum hatch_err store_outbox_list_locked(struct store *s, struct store_outbox_row **rows,
 				 size_t *n, struct hatch_error *e)
 {
 	static const char doing[] = "list the outbox";
@@ -1577,7 +1590,7 @@ enum hatch_err store_outbox_list(struct store *s, struct store_outbox_row **rows
 	return HATCH_OK;
 }
 
-enum hatch_err store_outbox_counts(struct store *s, size_t counts[STORE_STATES],
+static enum hatch_err store_outbox_counts_locked(struct store *s, size_t counts[STORE_STATES],
 				   struct hatch_error *e)
 {
 	static const char doing[] = "count the outbox";
@@ -1741,13 +1754,13 @@ static enum hatch_err claim(struct store *s, const char *destination, long long 
 	return HATCH_OK;
 }
 
-enum hatch_err store_claim_due(struct store *s, long long now, struct store_due *out,
+static enum hatch_err store_claim_due_locked(struct store *s, long long now, struct store_due *out,
 			       bool *found, struct hatch_error *e)
 {
 	return claim(s, NULL, now, out, found, e);
 }
 
-enum hatch_err store_claim_due_for(struct store *s, const char *destination, long long now,
+static enum hatch_err store_claim_due_for_locked(struct store *s, const char *destination, long long now,
 				   struct store_due *out, bool *found, struct hatch_error *e)
 {
 	if (!destination || !*destination) {
@@ -1834,7 +1847,7 @@ static enum hatch_err check_remote(const struct store *s, const char *remote_id,
 	return HATCH_OK;
 }
 
-enum hatch_err store_mark_delivered(struct store *s, long long id, const char *remote_id,
+static enum hatch_err store_mark_delivered_locked(struct store *s, long long id, const char *remote_id,
 				    long long now, struct hatch_error *e)
 {
 	static const char doing[] = "mark the record delivered";
@@ -1848,7 +1861,7 @@ enum hatch_err store_mark_delivered(struct store *s, long long id, const char *r
 		      now, remote_id, 0, doing, e);
 }
 
-enum hatch_err store_mark_retry(struct store *s, long long id, long long next_attempt,
+static enum hatch_err store_mark_retry_locked(struct store *s, long long id, long long next_attempt,
 				const char *reason, long long now, struct hatch_error *e)
 {
 	char clipped[STORE_REASON_MAX + 1];
@@ -1859,7 +1872,7 @@ enum hatch_err store_mark_retry(struct store *s, long long id, long long next_at
 		      "schedule the record's next attempt", e);
 }
 
-enum hatch_err store_mark_dead(struct store *s, long long id, const char *reason,
+static enum hatch_err store_mark_dead_locked(struct store *s, long long id, const char *reason,
 			       long long now, struct hatch_error *e)
 {
 	char clipped[STORE_REASON_MAX + 1];
@@ -1869,7 +1882,7 @@ enum hatch_err store_mark_dead(struct store *s, long long id, const char *reason
 		      now, clip_reason(reason, clipped), 0, "mark the record dead", e);
 }
 
-enum hatch_err store_set_remote(struct store *s, long long id, const char *remote_id,
+static enum hatch_err store_set_remote_locked(struct store *s, long long id, const char *remote_id,
 				struct hatch_error *e)
 {
 	static const char doing[] = "keep the record's remote id";
@@ -1881,7 +1894,7 @@ enum hatch_err store_set_remote(struct store *s, long long id, const char *remot
 		      0, doing, e);
 }
 
-enum hatch_err store_recover_sending(struct store *s, size_t *n, struct hatch_error *e)
+static enum hatch_err store_recover_sending_locked(struct store *s, size_t *n, struct hatch_error *e)
 {
 	static const char doing[] = "recover records left sending";
 	*n = 0;
@@ -1918,7 +1931,7 @@ static const char *retry_refusal(int state)
 	return "in no known state";
 }
 
-enum hatch_err store_retry(struct store *s, const char *reference, long long now, size_t *n,
+static enum hatch_err store_retry_locked(struct store *s, const char *reference, long long now, size_t *n,
 			   struct hatch_error *e)
 {
 	static const char doing[] = "retry";
@@ -1980,7 +1993,7 @@ enum hatch_err store_retry(struct store *s, const char *reference, long long now
 	return HATCH_OK;
 }
 
-enum hatch_err store_destination_stats(struct store *s, struct store_destination_stats **v,
+static enum hatch_err store_destination_stats_locked(struct store *s, struct store_destination_stats **v,
 				       size_t *n, struct hatch_error *e)
 {
 	static const char doing[] = "count the outbox by destination";
@@ -2065,7 +2078,7 @@ enum hatch_err store_destination_stats(struct store *s, struct store_destination
 	return HATCH_OK;
 }
 
-enum hatch_err store_purge(struct store *s, long long delivered_before, size_t *n,
+static enum hatch_err store_purge_locked(struct store *s, long long delivered_before, size_t *n,
 			   struct hatch_error *e)
 {
 	static const char doing[] = "purge delivered payloads";
@@ -2094,4 +2107,141 @@ enum hatch_err store_purge(struct store *s, long long delivered_before, size_t *
 	 * file still has them until a checkpoint. */
 	checkpoint(s);
 	return HATCH_OK;
+}
+
+/* ---- the public calls, each whole under the connection lock ---- */
+
+enum hatch_err store_next_reference(struct store *s, uint64_t *seq, uint64_t *key,
+				    struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_next_reference_locked(s, seq, key, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_outbox_add(struct store *s, const struct store_submission *sub,
+				struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_outbox_add_locked(s, sub, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_outbox_add_sealed(struct store *s, const struct store_submission *sub,
+				       const unsigned char pk[STORE_SEAL_KEY_BYTES],
+				       struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_outbox_add_sealed_locked(s, sub, pk, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_outbox_list(struct store *s, struct store_outbox_row **rows,
+				 size_t *n, struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_outbox_list_locked(s, rows, n, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_outbox_counts(struct store *s, size_t counts[STORE_STATES],
+				   struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_outbox_counts_locked(s, counts, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_claim_due(struct store *s, long long now, struct store_due *out,
+			       bool *found, struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_claim_due_locked(s, now, out, found, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_claim_due_for(struct store *s, const char *destination, long long now,
+				   struct store_due *out, bool *found, struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_claim_due_for_locked(s, destination, now, out, found, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_mark_delivered(struct store *s, long long id, const char *remote_id,
+				    long long now, struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_mark_delivered_locked(s, id, remote_id, now, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_mark_retry(struct store *s, long long id, long long next_attempt,
+				const char *reason, long long now, struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_mark_retry_locked(s, id, next_attempt, reason, now, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_mark_dead(struct store *s, long long id, const char *reason,
+			       long long now, struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_mark_dead_locked(s, id, reason, now, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_set_remote(struct store *s, long long id, const char *remote_id,
+				struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_set_remote_locked(s, id, remote_id, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_recover_sending(struct store *s, size_t *n, struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_recover_sending_locked(s, n, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_retry(struct store *s, const char *reference, long long now, size_t *n,
+			   struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_retry_locked(s, reference, now, n, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_destination_stats(struct store *s, struct store_destination_stats **v,
+				       size_t *n, struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_destination_stats_locked(s, v, n, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_purge(struct store *s, long long delivered_before, size_t *n,
+			   struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_purge_locked(s, delivered_before, n, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
 }

@@ -4,44 +4,6 @@
 # button that takes Send's place. Mostly the physical keyboard this time.
 # Sourced by scripts/e2e.
 
-day=$(date -d yesterday +%-d)
-month=$(date -d yesterday +%-m)
-year=$(date -d yesterday +%Y)
-
-# to_check: the whole journey, answered quickly, up to check your answers.
-to_check() {
-	click_widget role=button label=Start || return 1
-	wait_screen services || return 1
-	click_widget role=tile "label=Report a missed bin collection" || return 1
-	wait_step bin || return 1
-	click_widget role=radio "label=Food waste" || return 1
-	click_widget role=button label=Continue || return 1
-	wait_step date || return 1
-	# Enter moves on to the next box, and continues from the last.
-	kbd_type "$day" && kbd_key Return && kbd_type "$month" && kbd_key Return &&
-		kbd_type "$year" && kbd_key Return || return 1
-	wait_step address || return 1
-	kbd_type "2 Double Row" && kbd_key Return && kbd_key Return && kbd_type "Hatchford" &&
-		kbd_key Return && kbd_type "SW1A 2AA" && kbd_key Return || return 1
-	local step
-	for step in on-time side-waste tag; do
-		wait_step "$step" || return 1
-		click_widget role=radio "label=$([ "$step" = on-time ] && echo Yes || echo No)" || return 1
-		click_widget role=button label=Continue || return 1
-	done
-	wait_step details || return 1
-	# Enter in a long answer is a line break.
-	kbd_type "Lid open." && kbd_key Return && kbd_type "Bin by the gate." || return 1
-	click_widget role=button label=Continue || return 1
-	wait_step name || return 1
-	kbd_type "Sam Twice" && kbd_key Return || return 1
-	wait_step email || return 1
-	kbd_key Return || return 1
-	wait_step phone || return 1
-	kbd_type "01632 960 001" && kbd_key Return || return 1
-	wait_step check
-}
-
 check "the kiosk starts" start_kiosk double-send || return
 check "the journey answered up to check your answers" to_check || return
 pos=$(ui locate "$DUMP" "$WIN_H" role=button "label=Send report")
