@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/id.h"
 #include "base/mem.h"
 #include "base/utf8.h"
 #include "core/answer.h"
@@ -235,17 +236,7 @@ static bool check_keys(struct parser *p, const json_t *obj,
 
 static bool is_id(const char *s)
 {
-	size_t n = strlen(s);
-	if (n < 1 || n > JOURNEY_MAX_ID)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			  (c == '-' && i > 0);
-		if (!ok)
-			return false;
-	}
-	return true;
+	return id_valid(s, strlen(s), JOURNEY_MAX_ID);
 }
 
 /* Reads string KEY of OBJ into *OUT (a copy). MAX limits code points; ID

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/id.h"
 #include "base/mem.h"
 #include "base/utf8.h"
 #include "platform/platform.h"
@@ -219,20 +220,10 @@ static const char *cfg_show(char *out, const char *s, size_t n)
 	return cfg_show_max(out, s, n, CFG_QUOTE_MAX);
 }
 
-/* A destination name or a journey id: lower-case letters, digits and '-',
- * not starting with '-', 1 to CFG_ID_MAX bytes, as journeys have them. */
+/* A destination name or a journey id, as journeys have them. */
 static bool cfg_is_id(const char *s, size_t n)
 {
-	if (n < 1 || n > CFG_ID_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			  (c == '-' && i > 0);
-		if (!ok)
-			return false;
-	}
-	return true;
+	return id_valid(s, n, CFG_ID_MAX);
 }
 
 /* ---- value parsers: each writes its field only when the value is good,
