@@ -324,13 +324,10 @@ static bool cfg_parse_colour(const struct cfg_key *k, const char *v, size_t n,
 	return true;
 }
 
-static bool cfg_parse_link(const struct cfg_key *k, const char *v, size_t n,
-			   void *c, char *why, size_t whysize)
+/* A link is printable ASCII with no spaces; else says so in WHY. */
+static bool cfg_link_ascii(const char *v, size_t n, char *why, size_t whysize)
 {
 	char q[CFG_QUOTED_SIZE];
-	/* Empty is allowed: the confirmation shows no QR code. */
-	if (!cfg_fits(k, n, why, whysize))
-		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)v[i];
 		if (ch <= 0x20 || ch >= 0x7f) {
@@ -341,6 +338,18 @@ static bool cfg_parse_link(const struct cfg_key *k, const char *v, size_t n,
 			return false;
 		}
 	}
+	return true;
+}
+
+static bool cfg_parse_link(const struct cfg_key *k, const char *v, size_t n,
+			   void *c, char *why, size_t whysize)
+{
+	char q[CFG_QUOTED_SIZE];
+	/* Empty is allowed: the confirmation shows no QR code. */
+	if (!cfg_fits(k, n, why, whysize))
+		return false;
+	if (!cfg_link_ascii(v, n, why, whysize))
+		return false;
 	if (n > 0 && (n < 8 || strncmp(v, "https://", 8) != 0)) {
 		cfg_why(why, whysize,
 			"\"%s\" does not start with https://; the link must use https, "
@@ -506,16 +515,8 @@ static bool cfg_parse_endpoint(const struct cfg_key *k, const char *v, size_t n,
 	}
 	if (!cfg_fits(k, n, why, whysize))
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)v[i];
-		if (ch <= 0x20 || ch >= 0x7f) {
-			cfg_why(why, whysize,
-				"\"%s\" has a space or a character that is not ASCII; "
-				"percent-encode it, as in a browser's address bar",
-				cfg_show(q, v, n));
-			return false;
-		}
-	}
+	if (!cfg_link_ascii(v, n, why, whysize))
+		return false;
 	/* Schemes are case-insensitive; only lower-case https:// is taken,
 	 * but HTTP:// is still an http link. */
 	bool http = n >= 7;

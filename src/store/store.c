@@ -184,6 +184,21 @@ static void rollback(sqlite3 *db)
 		(void)exec(db, "ROLLBACK");
 }
 
+/* Ends a write transaction: commits when all went well (ERR is HATCH_OK and
+ * RC SQLITE_OK), else, or when the commit fails, rolls back; returns the
+ * error, worded with DOING. */
+static enum hatch_err finish(struct store *s, enum hatch_err err, int rc, const char *doing,
+			     struct hatch_error *e)
+{
+	if (err == HATCH_OK && rc == SQLITE_OK)
+		rc = exec(s->db, "COMMIT");
+	if (err == HATCH_OK && rc != SQLITE_OK)
+		err = fail(s, rc, doing, e);
+	if (err != HATCH_OK)
+		rollback(s->db);
+	return err;
+}
+
 /* Runs SQL, which yields one integer, into *OUT. SQLITE_DONE when it yields
  * no row. */
 static int query_int(sqlite3 *db, const char *sql, long long *out)
@@ -1741,12 +1756,8 @@ static enum hatch_err claim(struct store *s, const char *destination, long long 
 		}
 	}
 	sqlite3_finalize(st);
-	if (err == HATCH_OK && rc == SQLITE_OK)
-		rc = exec(s->db, "COMMIT");
-	if (err == HATCH_OK && rc != SQLITE_OK)
-		err = fail(s, rc, doing, e);
+	err = finish(s, err, rc, doing, e);
 	if (err != HATCH_OK) {
-		rollback(s->db);
 		store_due_cleanup(out);
 		return err;
 	}
@@ -1811,13 +1822,7 @@ static enum hatch_err change(struct store *s, long long id, unsigned from, const
 	int changed;
 	if (err == HATCH_OK && rc == SQLITE_OK)
 		rc = run(s->db, sql, id, num, text, num2, &changed);
-	if (err == HATCH_OK && rc == SQLITE_OK)
-		rc = exec(s->db, "COMMIT");
-	if (err == HATCH_OK && rc != SQLITE_OK)
-		err = fail(s, rc, doing, e);
-	if (err != HATCH_OK)
-		rollback(s->db);
-	return err;
+	return finish(s, err, rc, doing, e);
 }
 
 /* REASON cut to STORE_REASON_MAX bytes at a UTF-8 character boundary, in
@@ -1981,14 +1986,9 @@ static enum hatch_err store_retry_locked(struct store *s, const char *reference,
 					      s->path, reference, retry_refusal(state));
 		}
 	}
-	if (err == HATCH_OK && rc == SQLITE_OK)
-		rc = exec(s->db, "COMMIT");
-	if (err == HATCH_OK && rc != SQLITE_OK)
-		err = fail(s, rc, doing, e);
-	if (err != HATCH_OK) {
-		rollback(s->db);
+	err = finish(s, err, rc, doing, e);
+	if (err != HATCH_OK)
 		return err;
-	}
 	*n = (size_t)changed;
 	return HATCH_OK;
 }
@@ -2064,12 +2064,8 @@ static enum hatch_err store_destination_stats_locked(struct store *s, struct sto
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(last);
-	if (err == HATCH_OK && rc == SQLITE_OK)
-		rc = exec(s->db, "COMMIT");
-	if (err == HATCH_OK && rc != SQLITE_OK)
-		err = fail(s, rc, doing, e);
+	err = finish(s, err, rc, doing, e);
 	if (err != HATCH_OK) {
-		rollback(s->db);
 		mem_free(d);
 		return err;
 	}
