@@ -1,0 +1,139 @@
+# Shared by the command-line tests that deliver to the reference back end
+# (tests/backend/): starting back ends on loopback, reading their control
+# API and counters, canonical records that suit the test journeys, and the
+# outbox filled and drained through tests/tools/sync_tool. Sourced after
+# lib.sh; the caller sets DB and CONF before enqueue and drain.
+PY=/usr/bin/python3
+BK="$TOP/tests/backend"
+CERTS="$TMP/certs"
+# The test tool lives in the build directory of the hatch under test, and
+# runs behind the same emulator.
+for c in $HATCH; do :; done
+TOOL="$(dirname "$c")/tests/tools/sync_tool"
+RUNNER=${HATCH% *}
+[ "$RUNNER" = "$HATCH" ] && RUNNER=""
+API_KEY="kiosk-sync-key-3"
+SECRET="webhook-sync-secret-3"
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $(printf '%s' "$2" | head -c 600)" "want: $3"; fi
+}
+bail() {
+	not_ok "$1" "stderr: $(cat "$TMP"/*/stderr 2>/dev/null | head -c 800)"
+	echo "Bail out! $1"
+	finish
+	exit 1
+}
+jget() {
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+v = eval(sys.argv[2])
+print(json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list, tuple, bool)) or v is None else v)' "$1" "$2" 2>&1
+}
+newuuid() { cat /proc/sys/kernel/random/uuid; }
+
+start() { # start NAME CERT [BACKEND ARGS...]
+	local name=$1 cert=$2
+	shift 2
+	mkdir -p "$TMP/$name"
+	"$PY" "$BK/backend.py" --port 0 --cert "$CERTS/$cert.pem" --key "$CERTS/$cert.key" \
+		--db "$TMP/$name/db.sqlite" --state-dir "$TMP/$name/state" \
+		--api-key "$API_KEY" --webhook-secret "$SECRET" "$@" \
+		>"$TMP/$name/stdout" 2>"$TMP/$name/stderr" &
+	PIDS="$PIDS $!"
+}
+port() {
+	local i
+	for i in $(seq 200); do
+		if grep -q '^listening [0-9][0-9]*$' "$TMP/$1/stdout" 2>/dev/null; then
+			sed -n 's/^listening //p' "$TMP/$1/stdout"
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+counter() { jget "$TMP/$1/state/counters.json" "d['$2']"; }
+
+# control PATH [JSON]: the main back end's control API into $TMP/control.
+control() {
+	if [ $# -gt 1 ]; then
+		curl -sS --cacert "$CERTS/ca.pem" -H 'Content-Type: application/json' \
+			--data-binary "$2" -o "$TMP/control" "$MAIN$1"
+	else
+		curl -sS --cacert "$CERTS/ca.pem" -o "$TMP/control" "$MAIN$1"
+	fi
+}
+fault() { control /_control "$1"; }
+# stored UUID EXPR: EXPR over the back end's rows for UUID (list r).
+stored() {
+	control "/_control/requests?uuid=$1"
+	jget "$TMP/control" "(lambda r: $2)(d)"
+}
+# row UUID: "state attempts remote_id | last_error" from the outbox.
+row() {
+	sqlite3 "$DB" "select state || ' ' || attempts || ' ' || coalesce(remote_id, '') || ' | ' ||
+		coalesce(last_error, '') from outbox where uuid = '$1'"
+}
+next_attempt() { sqlite3 "$DB" "select next_attempt from outbox where uuid = '$1'"; }
+
+# record UUID DESTINATION JOURNEY: a canonical record with answers that
+# suit the journey's Open311 service, into $TMP/rec-UUID.json.
+record() {
+	"$PY" - "$@" >"$TMP/rec-$1.json" <<'PYEOF'
+import json, random, sys
+uuid, dest, journey = sys.argv[1:4]
+alpha = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U"
+d = [random.choice(alpha[:32]) for _ in range(8)]
+v = 0
+for c in d:
+    v = v * 32 + alpha.index(c)
+ref = "".join(d[:4]) + "-" + "".join(d[4:]) + "-" + alpha[v % 37]
+addr = {"id": "address", "question": "Where?",
+        "value": {"line1": "12 High Street", "line2": "", "town": "Exampleton", "postcode": "AB1 0AA"}}
+answers = {
+    "missed-bin": [{"id": "bins", "question": "Which bins were not collected?",
+                    "value": ["refuse", "food"], "label": ["General rubbish", "Food waste"]},
+                   {"id": "collection_date", "question": "When?", "value": "2026-11-20"},
+                   addr,
+                   {"id": "name", "question": "Your name", "value": "Alex Q Example"},
+                   {"id": "email", "question": "Your email", "value": "alex@example.org"}],
+    "fly-tipping": [{"id": "waste_type", "question": "What?", "value": ["other"],
+                     "label": ["Something else"]},
+                    {"id": "size", "question": "How much?", "value": "bag", "label": "A single bag"},
+                    addr],
+    "streetlight": [{"id": "fault", "question": "What is wrong?", "value": "out",
+                     "label": "It is not working"}, addr],
+    "long-notes": [{"id": "fault", "question": "What is wrong?", "value": "out"}, addr,
+                   {"id": "notes", "question": "Notes", "value": "\u00e9" * 5000}],
+    "no-location": [{"id": "fault", "question": "What is wrong?", "value": "out"}],
+}[journey]
+rec = {"answers": answers, "channel": "self-service", "created": "2026-11-21T10:04:05Z",
+       "destination": dest, "journey": {"id": journey, "version": 1},
+       "language": "en", "reference": ref, "uuid": uuid}
+sys.stdout.write(json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+PYEOF
+}
+enqueue() { # enqueue UUID DESTINATION JOURNEY
+	record "$@"
+	$RUNNER "$TOOL" enqueue "$DB" "$TMP/rec-$1.json" 2>"$TMP/enqueue.err" ||
+		bail "enqueue $1: $(cat "$TMP/enqueue.err")"
+	# A record is due from when it is added: drains run a moment later.
+	NOW=$(($(date +%s) + 1))
+}
+# drain NOW [NAME=URL...]: one drain; its counts in $out.
+drain() {
+	local now=$1
+	shift
+	set +e
+	out=$($RUNNER "$TOOL" drain "$CONF" "$DB" "$now" "$@" 2>"$TMP/drain.err")
+	status=$?
+	[ $status -eq 0 ] || not_ok "drain at $now" "$(cat "$TMP/drain.err")"
+}
