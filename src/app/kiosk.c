@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "app/app.h"
+#include "app/submit.h"
 #include "base/mem.h"
 #include "core/answer.h"
 #include "core/reference.h"
@@ -145,47 +146,19 @@ static enum hatch_err host_submit(void *user, struct session *s, const char *lan
 {
 	struct kiosk *k = user;
 	struct hatch_error e = {""};
-	uint8_t rnd[16];
-	uint64_t seq, key;
-	char uuid[UUID_SIZE];
-	enum hatch_err rc = platform_random(rnd, sizeof rnd, &e);
-	if (rc != HATCH_OK)
-		goto fail;
-	if (k->store) {
-		rc = store_next_reference(k->store, &seq, &key, &e);
-		if (rc != HATCH_OK)
-			goto fail;
-	} else {
+	if (!k->store) {
 		/* A screenshot saves nothing; its reference is always the same,
 		 * so that pictures of the confirmation can be compared. */
-		seq = 1;
-		key = 0;
-	}
-	reference_make(seq, key, reference);
-	uuid_format(rnd, uuid);
-	struct session_meta meta = {uuid, reference, language, false, NULL, platform_now()};
-	char *record = NULL;
-	rc = session_record(s, &meta, &record);
-	if (rc != HATCH_OK) {
-		err_set(&e, rc, "the record could not be made");
-		goto fail;
-	}
-	if (k->store) {
-		const struct journey *j = session_journey(s);
-		struct store_submission sub = {uuid,	    reference, j->id,
-					       j->version,  session_destination(s),
-					       language,    "self-service",
-					       record,	    meta.created};
-		rc = store_outbox_add(k->store, &sub, &e);
-	}
-	mem_free_wiped(record);
-	if (rc == HATCH_OK) {
-		sync_nudge(k);
+		reference_make(1, 0, reference);
 		return HATCH_OK;
 	}
-fail:
-	fprintf(stderr, "hatch: a submission could not be saved: %s\n", e.msg);
-	return rc;
+	enum hatch_err rc = app_submit(k->store, &k->cfg, s, language, "self-service", reference, &e);
+	if (rc != HATCH_OK) {
+		fprintf(stderr, "hatch: a submission could not be saved: %s\n", e.msg);
+		return rc;
+	}
+	sync_nudge(k);
+	return HATCH_OK;
 }
 
 static void kiosk_cleanup(struct kiosk *k)

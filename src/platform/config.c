@@ -109,7 +109,7 @@ static const struct cfg_key cfg_keys[] = {
 	CFG_DROW("pinned_keys", CFG_PINS, pinned_keys, CFG_O | CFG_W, 0),
 	CFG_DROW("client_cert", CFG_FILE, client_cert, CFG_O | CFG_W, 0),
 	CFG_DROW("client_key", CFG_SECRET, client_key, CFG_O | CFG_W, 0),
-	CFG_DROW("seal_key", CFG_HEXKEY, seal_key, CFG_O | CFG_W, 0),
+	CFG_DROW("seal_key", CFG_HEXKEY, seal_key, CFG_W, 0),
 	CFG_DROW("format", CFG_FORMAT, format, CFG_O, 0),
 };
 #define CFG_NKEYS (sizeof cfg_keys / sizeof *cfg_keys)
@@ -1191,7 +1191,14 @@ static void cfg_check_destination(struct cfg_parse *ps, size_t di)
 					"[%s] %s: is missing; every destination needs %s",
 					label, key->name, needs);
 		}
-		if (set_on[k] && d->adapter != CONFIG_ADAPTER_NONE && !(key->adapters & bit))
+		if (set_on[k] && d->adapter == CONFIG_ADAPTER_OPEN311 &&
+		    !strcmp(key->name, "seal_key"))
+			cfg_add(ps->p, set_on[k],
+				"[%s] seal_key: an open311 back end reads each field of a "
+				"report, so what is sent to it cannot be sealed; take it out "
+				"(the device still encrypts every payload it keeps)",
+				label);
+		else if (set_on[k] && d->adapter != CONFIG_ADAPTER_NONE && !(key->adapters & bit))
 			cfg_add(ps->p, set_on[k],
 				"[%s] %s: is not read by the %s adapter; take it out", label,
 				key->name, adapter);

@@ -192,11 +192,13 @@ static enum hatch_err drain_destination(struct sync *w, const char *name, long l
 		struct sync_result r = {.outcome = SYNC_OUT_RETRY};
 		if (unusable[0]) {
 			sync_result_set(&r, SYNC_OUT_RETRY, "%s", unusable);
-		} else if (d.sealed) {
-			sync_result_set(&r, SYNC_OUT_DEAD,
-			                "a sealed record cannot be sent by this adapter");
 		} else if (dest->adapter == CONFIG_ADAPTER_WEBHOOK) {
 			rc = sync_webhook_deliver(w->http, dest, cred, &d, now, &r);
+		} else if (d.sealed) {
+			/* Sealed for a webhook that has since become an Open311
+			 * destination: the fields cannot be read to send them. */
+			sync_result_set(&r, SYNC_OUT_DEAD,
+			                "a sealed record cannot be sent to an open311 back end");
 		} else {
 			rc = sync_open311_deliver(w->http, dest, cred, defs, &d, now, &r);
 		}

@@ -1,9 +1,12 @@
 /* The JSON webhook adapter: POSTs the canonical record exactly as stored,
  * as application/json, with the submission's UUID as Idempotency-Key and
  * X-Hatch-Signature: sha256=<hex HMAC-SHA256 of the body> under the
- * destination's secret. Any 2xx is delivered; a 409 whose body says
- * {"error": "duplicate"} means an earlier attempt got through, so it is
- * delivered too. Reads the answer with jansson; never prints. */
+ * destination's secret. A record sealed to the destination's public key
+ * goes as an envelope instead, {"reference", "sealed", "uuid"}, SEALED the
+ * base64 of the sealed box, which only the destination can open. Any 2xx is
+ * delivered; a 409 whose body says {"error": "duplicate"} means an earlier
+ * attempt got through, so it is delivered too. Reads the answer with
+ * jansson; never prints. */
 #include <stdio.h>
 #include <string.h>
 
@@ -45,13 +48,43 @@ static void json_field(const struct buf *body, const char *key, char *out, size_
 	json_decref(root);
 }
 
+/* The envelope of a sealed record, in *OUT (free with mem_free): the
+ * reference and uuid the back end needs to answer and deduplicate without
+ * opening it, and the sealed box. Sorted keys, no spaces, so that a resend
+ * is byte for byte the same body. */
+static enum hatch_err seal_envelope(const struct store_due *d, char **out)
+{
+	const int variant = sodium_base64_VARIANT_ORIGINAL;
+	size_t n = sodium_base64_encoded_len(d->payload_len, variant);
+	char *b64 = mem_alloc(n);
+	if (!b64)
+		return HATCH_ERR_NOMEM;
+	sodium_bin2base64(b64, n, d->payload, d->payload_len, variant);
+	json_t *env = json_pack("{s:s, s:s, s:s}", "reference", d->reference, "sealed", b64,
+				"uuid", d->uuid);
+	mem_free(b64);
+	*out = env ? json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(env);
+	return *out ? HATCH_OK : HATCH_ERR_NOMEM;
+}
+
 enum hatch_err sync_webhook_deliver(struct sync_http *h,
                                     const struct config_destination *dest,
                                     const char *secret, const struct store_due *d,
                                     long long now, struct sync_result *r)
 {
+	const char *body = (const char *)d->payload;
+	size_t body_len = d->payload_len;
+	char *envelope = NULL;
+	if (d->sealed) {
+		enum hatch_err rc = seal_envelope(d, &envelope);
+		if (rc != HATCH_OK)
+			return rc;
+		body = envelope;
+		body_len = strlen(envelope);
+	}
 	char sig[7 + 2 * crypto_auth_hmacsha256_BYTES + 1];
-	sign(secret, d->payload, d->payload_len, sig);
+	sign(secret, (const unsigned char *)body, body_len, sig);
 	char key_h[64], sig_h[sizeof sig + 32];
 	snprintf(key_h, sizeof key_h, "Idempotency-Key: %s", d->uuid);
 	snprintf(sig_h, sizeof sig_h, "X-Hatch-Signature: %s", sig);
@@ -60,8 +93,8 @@ enum hatch_err sync_webhook_deliver(struct sync_http *h,
 	struct sync_http_request req = {
 	    .url = dest->url,
 	    .headers = headers,
-	    .body = (const char *)d->payload,
-	    .body_len = d->payload_len,
+	    .body = body,
+	    .body_len = body_len,
 	    .dest = dest,
 	    .now = now,
 	};
@@ -69,6 +102,7 @@ enum hatch_err sync_webhook_deliver(struct sync_http *h,
 	sync_http_response_init(&resp);
 	struct hatch_error he;
 	enum hatch_err rc = sync_http_send(h, &req, &resp, &he);
+	mem_free(envelope);
 	if (rc == HATCH_ERR_NOMEM) {
 		sync_http_response_cleanup(&resp);
 		return rc;

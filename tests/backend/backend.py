@@ -12,10 +12,13 @@ Serves, over HTTPS on loopback:
                [--client-ca CA] [--api-key KEY] [--webhook-secret S] ...
 
 Prints "listening PORT" on standard output once it accepts connections.
-Standard library only (Debian's python3). See tests/backend/README.md.
+Debian's python3 and its standard library; python3-nacl opens sealed webhook
+envelopes (--seal-secret-key). See tests/backend/README.md.
 """
 
 import argparse
+import base64
+import binascii
 import collections
 import datetime
 import email.utils
@@ -409,6 +412,10 @@ class State:
         self.log = collections.deque(maxlen=2000)
         self.api_key = args.api_key
         self.webhook_secret = args.webhook_secret
+        self.seal_secret = None
+        if args.seal_secret_key:
+            with open(args.seal_secret_key, encoding="ascii") as f:
+                self.seal_secret = bytes.fromhex(f.read().strip())
         self.token_polls = args.token_polls
         self.spec_dir = find_spec_dir(args.spec_dir)
         self.post_params, self.description_max, self.rules_from = load_post_rules(self.spec_dir)
@@ -1193,6 +1200,10 @@ class Handler(BaseHTTPRequestHandler):
                              parse_constant=no_constants)
         except (UnicodeDecodeError, ValueError) as e:
             return json_response(400, {"error": "malformed_json", "detail": str(e)})
+        if isinstance(rec, dict) and "sealed" in rec:
+            rec, why = self.unseal(rec, no_dupes, no_constants)
+            if rec is None:
+                return json_response(400, why)
         problems = check_record(rec)
         if problems:
             return json_response(400, {"error": "invalid_record", "problems": problems})
@@ -1218,6 +1229,31 @@ class Handler(BaseHTTPRequestHandler):
                                    "id": row["service_request_id"], "reference": rec["reference"]},
                              headers=[("Location", "/webhook/%s" % row["service_request_id"])],
                              uuid=uuid)
+
+    def unseal(self, env, no_dupes, no_constants):
+        """A sealed envelope {"sealed", "uuid", "reference"}: the record inside,
+        opened with the back end's secret key (crypto_box_seal_open), or None
+        and the error to answer with."""
+        if set(env) != {"sealed", "uuid", "reference"} or not all(
+                isinstance(v, str) for v in env.values()):
+            return None, {"error": "invalid_envelope",
+                          "detail": "a sealed envelope has exactly sealed, uuid and reference, as strings"}
+        if self.state.seal_secret is None:
+            return None, {"error": "sealed_unsupported", "detail": "this back end has no secret key"}
+        try:
+            import nacl.exceptions
+            import nacl.public
+            box = nacl.public.SealedBox(nacl.public.PrivateKey(self.state.seal_secret))
+            inner = box.decrypt(base64.b64decode(env["sealed"], validate=True))
+            rec = json.loads(inner.decode("utf-8"), object_pairs_hook=no_dupes,
+                             parse_constant=no_constants)
+        except (ValueError, binascii.Error, nacl.exceptions.CryptoError) as e:
+            return None, {"error": "unsealable", "detail": type(e).__name__}
+        if not isinstance(rec, dict) or rec.get("uuid") != env["uuid"] or \
+                rec.get("reference") != env["reference"]:
+            return None, {"error": "envelope_mismatch",
+                          "detail": "the envelope's uuid and reference must be the record's"}
+        return rec, None
 
     # -- control ------------------------------------------------------------
     def control(self, method, path, query, body):
@@ -1461,6 +1497,7 @@ def main(argv=None):
     ap.add_argument("--client-ca", help="require client certificates signed by this CA (PEM)")
     ap.add_argument("--api-key", default="hatch-test-key", help="the valid Open311 api_key")
     ap.add_argument("--webhook-secret", default="hatch-test-secret", help="HMAC-SHA256 key for X-Hatch-Signature")
+    ap.add_argument("--seal-secret-key", help="file with the hex crypto_box secret key that opens sealed webhook envelopes")
     ap.add_argument("--jurisdiction-id", default="council.example",
                     help="the jurisdiction_id accepted when a client sends one")
     ap.add_argument("--token-polls", type=int, default=1,

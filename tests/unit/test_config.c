@@ -901,7 +901,7 @@ static void destination_keys(void **state)
 				  "url = https://a.example/\n",
 				  &c, &p);
 	assert_int_equal(rc, HATCH_ERR_INPUT);
-	expect_count(&p, 11);
+	expect_count(&p, 12);
 	assert_int_equal(p.v[0].line, 5);
 	assert_string_equal(p.v[0].reason,
 			    "[destination waste] name: is not a known setting; [destination "
@@ -971,6 +971,15 @@ static void destination_keys(void **state)
 			       &c, &p),
 			 HATCH_ERR_INPUT);
 	expect(&p, 0, 5, "is not a public key");
+	/* Open311 needs the fields themselves: nothing sent to it is sealed. */
+	assert_int_equal(parse("[destination o]\nadapter = open311\nurl = https://a.example/\n"
+			       "api_key_file = /k\nseal_key = "
+			       "8f40c5adb68f25624ae5b214ea767a6ec94d829d3d7b5e1ad1ba6f3e2138285f\n",
+			       &c, &p),
+			 HATCH_ERR_INPUT);
+	expect_count(&p, 1);
+	expect(&p, 0, 5, "[destination o] seal_key: an open311 back end reads each field of a "
+			 "report, so what is sent to it cannot be sealed");
 	assert_int_equal(parse("[destination w]\nadapter = ftp\n", &c, &p), HATCH_ERR_INPUT);
 	expect_count(&p, 2);
 	expect(&p, 0, 2, "[destination w] adapter: \"ftp\" is not an adapter; use open311 or "
