@@ -1551,22 +1551,19 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 	snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
-static enum hatch_err store_outbox_list_locked(struct store *s, struct store_outbox_row **rows,
-				 size_t *n, struct hatch_error *e)
+/* The rows of SQL (columns as store_outbox_row's, in order), at most LIMIT
+ * of them (0: no limit), bound to nothing else. */
+static enum hatch_err outbox_rows(struct store *s, const char *sql, size_t limit,
+				  struct store_outbox_row **rows, size_t *n, struct hatch_error *e)
 {
 	static const char doing[] = "list the outbox";
 	*rows = NULL;
 	*n = 0;
-	/* By id, not by created: the clock of a device without a real-time
-	 * clock can jump, but ids only grow. */
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(s->db,
-				    "SELECT id, uuid, reference, journey_id, journey_version,"
-				    " destination, state, attempts, created"
-				    " FROM outbox ORDER BY id DESC",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return fail(s, rc, doing, e);
+	sqlite3_bind_int64(st, 1, limit ? (sqlite3_int64)limit : -1);
 	struct store_outbox_row *v = NULL;
 	size_t len = 0, cap = 0;
 	enum hatch_err err = HATCH_OK;
@@ -1592,6 +1589,8 @@ static enum hatch_err store_outbox_list_locked(struct store *s, struct store_out
 		copy_text(r->state, sizeof r->state, st, 6);
 		r->attempts = (long)sqlite3_column_int64(st, 7);
 		r->created = sqlite3_column_int64(st, 8);
+		r->next_attempt = sqlite3_column_int64(st, 9);
+		copy_text(r->last_error, sizeof r->last_error, st, 10);
 	}
 	if (err == HATCH_OK && rc != SQLITE_DONE)
 		err = fail(s, rc, doing, e);
@@ -1603,6 +1602,29 @@ static enum hatch_err store_outbox_list_locked(struct store *s, struct store_out
 	*rows = v;
 	*n = len;
 	return HATCH_OK;
+}
+
+#define OUTBOX_ROW_COLUMNS                                                                       \
+	"SELECT id, uuid, reference, journey_id, journey_version, destination, state,"         \
+	" attempts, created, next_attempt, coalesce(last_error, '') FROM outbox"
+
+static enum hatch_err store_outbox_list_locked(struct store *s, struct store_outbox_row **rows,
+				 size_t *n, struct hatch_error *e)
+{
+	/* By id, not by created: the clock of a device without a real-time
+	 * clock can jump, but ids only grow. */
+	return outbox_rows(s, OUTBOX_ROW_COLUMNS " ORDER BY id DESC LIMIT ?1", 0, rows, n, e);
+}
+
+static enum hatch_err store_outbox_waiting_locked(struct store *s, size_t limit,
+						  struct store_outbox_row **rows, size_t *n,
+						  struct hatch_error *e)
+{
+	/* Through the due index: the delivered history is never read. */
+	return outbox_rows(s,
+			   OUTBOX_ROW_COLUMNS " WHERE state IN ('dead', 'sending', 'queued')"
+					      " ORDER BY state = 'queued', id LIMIT ?1",
+			   limit, rows, n, e);
 }
 
 static enum hatch_err store_outbox_counts_locked(struct store *s, size_t counts[STORE_STATES],
@@ -2140,6 +2162,15 @@ enum hatch_err store_outbox_list(struct store *s, struct store_outbox_row **rows
 {
 	pthread_mutex_lock(&s->lock);
 	enum hatch_err rc = store_outbox_list_locked(s, rows, n, e);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum hatch_err store_outbox_waiting(struct store *s, size_t limit, struct store_outbox_row **rows,
+				    size_t *n, struct hatch_error *e)
+{
+	pthread_mutex_lock(&s->lock);
+	enum hatch_err rc = store_outbox_waiting_locked(s, limit, rows, n, e);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }

@@ -180,6 +180,8 @@ struct store_outbox_row {
 	char state[16];
 	long attempts;
 	long long created;
+	long long next_attempt;
+	char last_error[STORE_REASON_MAX + 1]; /* "" when none */
 };
 
 /* Every outbox record, the most recently added first, as *N rows in a new
@@ -187,6 +189,13 @@ struct store_outbox_row {
  * failure *ROWS is NULL and *N is 0. */
 enum hatch_err store_outbox_list(struct store *s, struct store_outbox_row **rows,
 				 size_t *n, struct hatch_error *e) HATCH_MUST_CHECK;
+
+/* The records not delivered: dead and sending ones first, then queued,
+ * each oldest (first added) first; at most LIMIT of them (0: all), as *N
+ * rows in a new array *ROWS as store_outbox_list's. Only the records that
+ * are waiting are read, however long the delivered history. */
+enum hatch_err store_outbox_waiting(struct store *s, size_t limit, struct store_outbox_row **rows,
+				    size_t *n, struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* How many outbox records are in each state, indexed by enum store_state.
  * On failure every count is 0. */
