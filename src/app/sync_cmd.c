@@ -133,9 +133,13 @@ int cmd_sync(int argc, char **argv)
 			fprintf(stderr, "hatch: sync: %s\n", e.msg);
 			if (once)
 				goto out;
-		} else if (once || st.delivered || st.retried || st.dead) {
-			printf("delivered %zu, retried %zu, dead %zu\n", st.delivered,
-			       st.retried, st.dead);
+		} else if (once || st.delivered || st.retried || st.dead || st.purged) {
+			printf("delivered %zu, retried %zu, dead %zu", st.delivered, st.retried,
+			       st.dead);
+			if (st.purged)
+				printf("; %zu delivered payload%s past the retention period removed",
+				       st.purged, st.purged == 1 ? "" : "s");
+			putchar('\n');
 			fflush(stdout);
 		}
 		if (once)

@@ -23,6 +23,7 @@ struct sync {
 	const struct config *config;
 	struct store *store;
 	struct sync_http *http;
+	long long next_purge; /* when retention is next applied; 0: at the first drain */
 };
 
 enum hatch_err sync_create(const struct config *c, struct store *s, struct sync **out,
@@ -278,5 +279,13 @@ enum hatch_err sync_drain(struct sync *w, long long now, struct sync_stats *stp,
 	}
 	sync_defs_destroy(defs);
 	mem_free(v);
+	/* Retention, once an hour at most: payloads delivered more than the
+	 * configured days ago go, their records stay. */
+	if (rc == HATCH_OK && now >= w->next_purge) {
+		long long keep = (long long)w->config->retention_days * 86400;
+		rc = store_purge(w->store, now - keep, &st->purged, e);
+		if (rc == HATCH_OK)
+			w->next_purge = now + SYNC_PURGE_INTERVAL;
+	}
 	return rc;
 }

@@ -36,9 +36,15 @@ struct sync_stats {
 	size_t delivered; /* accepted by their back end */
 	size_t retried;   /* to be tried again later (including batch waits) */
 	size_t dead;      /* refused for good */
+	size_t purged;    /* delivered payloads removed, past the retention period */
 	/* The earliest next attempt this drain scheduled, 0 when none. */
 	long long next_attempt;
 };
+
+/* How often a worker applies the retention period (the configuration's
+ * retention_days) to delivered payloads, in seconds: at its first drain,
+ * then at the first drain this long after. */
+#define SYNC_PURGE_INTERVAL 3600
 
 /* A worker delivering S's records to the destinations of C. C and S are
  * borrowed and must outlive the worker. Destinations' credentials (API
@@ -52,7 +58,9 @@ enum hatch_err sync_create(const struct config *c, struct store *s, struct sync 
 void sync_destroy(struct sync *w);
 
 /* Delivers every record due at NOW (unix seconds), oldest first per
- * destination, and ends each claim (store_mark_delivered, _retry, _dead).
+ * destination, and ends each claim (store_mark_delivered, _retry, _dead);
+ * then, when SYNC_PURGE_INTERVAL has passed, purges the payloads delivered
+ * more than the retention period before NOW (store_purge).
  * After a transient failure a destination is left alone for the rest of
  * the drain. ST (may be NULL) is filled with counts. Errors are those of
  * the store (HATCH_ERR_IO, HATCH_ERR_NOMEM): delivery failures are not
