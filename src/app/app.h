@@ -35,6 +35,10 @@ int app_load_journeys(const char *dir, const struct cdate *today, FILE *err,
 		      struct journey ***out, size_t *n);
 void app_free_journeys(struct journey **v, size_t n);
 
+/* hatch journeys import-open311 (import_cmd.c): ARGV[0] is the
+ * subcommand's name. Returns an exit code. */
+int app_import_open311(int argc, char **argv);
+
 /* Walks the session on a terminal: questions to OUT, answers from IN. When
  * RECORD_ONLY, OUT gets only the submission record. Returns an exit code. */
 int app_walk(const struct journey *j, FILE *in, FILE *out, bool record_only,

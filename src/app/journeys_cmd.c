@@ -1,4 +1,4 @@
-/* hatch journeys validate|list|walk: for journey authors. */
+/* hatch journeys validate|list|walk|import-open311: for journey authors. */
 #include <string.h>
 
 #include "app/app.h"
@@ -15,6 +15,8 @@ static const char journeys_help[] =
 	"  list [DIR]         the bundled journeys (or those in DIR)\n"
 	"  walk FILE          answer a journey on the terminal and see the record it\n"
 	"                     would send; answers are read from standard input\n"
+	"  import-open311 URL journey files made from the services of an Open311\n"
+	"                     GeoReport v2 endpoint (https)\n"
 	"\n"
 	"See docs/journeys.md for the format.\n";
 
@@ -136,7 +138,8 @@ static int walk(int argc, char **argv)
 int cmd_journeys(int argc, char **argv)
 {
 	if (argc < 2)
-		return app_usage_error("journeys: name a command (validate, list, walk)");
+		return app_usage_error(
+		    "journeys: name a command (validate, list, walk, import-open311)");
 	const char *c = argv[1];
 	if (app_is_help(c)) {
 		fputs(journeys_help, stdout);
@@ -148,5 +151,7 @@ int cmd_journeys(int argc, char **argv)
 		return list(argc - 1, argv + 1);
 	if (!strcmp(c, "walk"))
 		return walk(argc - 1, argv + 1);
+	if (!strcmp(c, "import-open311"))
+		return app_import_open311(argc - 1, argv + 1);
 	return app_usage_error("journeys: unknown command '%s' (try hatch journeys --help)", c);
 }

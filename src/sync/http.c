@@ -164,7 +164,7 @@ static CURLcode setup(CURL *c, const struct sync_http_request *req,
 	SET(CURLOPT_TIMEOUT, (long)HTTP_TOTAL_TIMEOUT_S);
 	SET(CURLOPT_LOW_SPEED_LIMIT, (long)HTTP_LOW_SPEED_BYTES);
 	SET(CURLOPT_LOW_SPEED_TIME, (long)HTTP_LOW_SPEED_S);
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SYNC_HTTP_BODY_MAX);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->resp->body.max);
 	SET(CURLOPT_URL, req->url);
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, t);
@@ -198,7 +198,8 @@ enum hatch_err sync_http_send(struct sync_http *h, const struct sync_http_reques
                               struct sync_http_response *resp, struct hatch_error *e)
 {
 	sync_http_response_cleanup(resp);
-	buf_init(&resp->body, SYNC_HTTP_BODY_MAX);
+	size_t cap = req->max_body ? req->max_body : SYNC_HTTP_BODY_MAX;
+	buf_init(&resp->body, cap);
 	/* Refused here as well as by CURLOPT_PROTOCOLS_STR, so that a wrong
 	 * URL never reaches the resolver and the reason is plain. */
 	if (strncasecmp(req->url, "https://", 8) != 0)
@@ -232,8 +233,7 @@ enum hatch_err sync_http_send(struct sync_http *h, const struct sync_http_reques
 		sync_http_response_cleanup(resp);
 		if (t.too_big || rc == CURLE_FILESIZE_EXCEEDED)
 			return err_set(e, HATCH_ERR_IO,
-			               "the answer was larger than %d bytes",
-			               SYNC_HTTP_BODY_MAX);
+			               "the answer was larger than %zu bytes", cap);
 		if (rc == CURLE_UNSUPPORTED_PROTOCOL)
 			return err_set(e, HATCH_ERR_INPUT,
 			               "refused: the destination's URL is not https");

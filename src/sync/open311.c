@@ -20,8 +20,11 @@
  *  - attribute[submission_uuid]: the record's UUID, so a resend is known;
  *  - attribute[CODE]: an answer whose id is the code of a variable
  *    attribute of the service's definition (GET services/{code}.json, once
- *    a drain); a list for a multivaluelist; a date for a datetime is sent
- *    as midnight UTC of that day. */
+ *    a drain), or the code made an answer id (sync_open311_answer_id:
+ *    "collection_date" is answered by the step "collection-date"); a list
+ *    for a multivaluelist; a value of a list that is not one of its keys
+ *    but is a key made an answer id is sent as that key; a date for a
+ *    datetime is sent as midnight UTC of that day. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -32,6 +35,7 @@
 
 #include "base/mem.h"
 #include "base/utf8.h"
+#include "sync/fetch.h"
 #include "sync/sync_int.h"
 
 /* The specification's limit for description, in characters. */
@@ -42,7 +46,10 @@
 
 struct def_attr {
 	char code[65];
+	char id[SYNC_OPEN311_ID_MAX + 1]; /* the code made an answer id, or "" */
 	char datatype[24];
+	char **keys; /* a list's value keys */
+	size_t nkeys;
 };
 
 struct def {
@@ -57,15 +64,26 @@ struct sync_defs {
 	struct def *head;
 };
 
+static void sync_defs_free_list(struct sync_defs *d)
+{
+	for (struct def *p = d->head, *n; p; p = n) {
+		n = p->next;
+		for (size_t i = 0; i < p->nattrs; i++) {
+			for (size_t k = 0; k < p->attrs[i].nkeys; k++)
+				mem_free(p->attrs[i].keys[k]);
+			mem_free(p->attrs[i].keys);
+		}
+		mem_free(p->attrs);
+		mem_free(p);
+	}
+	d->head = NULL;
+}
+
 void sync_defs_destroy(struct sync_defs *d)
 {
 	if (!d)
 		return;
-	for (struct def *p = d->head, *n; p; p = n) {
-		n = p->next;
-		mem_free(p->attrs);
-		mem_free(p);
-	}
+	sync_defs_free_list(d);
 	mem_free(d);
 }
 
@@ -364,11 +382,40 @@ static enum hatch_err get_def(struct sync_http *h, const struct config_destinati
 		const char *t = json_string_value(json_object_get(a, "datatype"));
 		if (!c || !t)
 			continue;
-		copy_text(d->attrs[d->nattrs].code, sizeof d->attrs[0].code, c);
-		copy_text(d->attrs[d->nattrs].datatype, sizeof d->attrs[0].datatype, t);
-		d->nattrs++;
+		struct def_attr *da = &d->attrs[d->nattrs++];
+		copy_text(da->code, sizeof da->code, c);
+		copy_text(da->datatype, sizeof da->datatype, t);
+		sync_open311_answer_id(c, da->id);
+		json_t *vals = json_object_get(a, "values");
+		size_t nv = json_array_size(vals);
+		if (nv && !(da->keys = mem_calloc(nv, sizeof *da->keys))) {
+			rc = HATCH_ERR_NOMEM;
+			break;
+		}
+		size_t k;
+		json_t *x;
+		json_array_foreach(vals, k, x)
+		{
+			const char *key = json_string_value(json_object_get(x, "key"));
+			if (!key)
+				continue;
+			if (!(da->keys[da->nkeys] = mem_strdup(key))) {
+				rc = HATCH_ERR_NOMEM;
+				break;
+			}
+			da->nkeys++;
+		}
+		if (rc != HATCH_OK)
+			break;
 	}
 	json_decref(root);
+	if (rc != HATCH_OK) {
+		struct sync_defs one = {.head = d};
+		d->next = NULL;
+		/* Frees D and what it holds; ONE itself is on the stack. */
+		sync_defs_free_list(&one);
+		goto done;
+	}
 	d->next = (*defs)->head;
 	(*defs)->head = d;
 	*out = d;
@@ -377,12 +424,31 @@ done:
 	return rc;
 }
 
-static const struct def_attr *def_find(const struct def *d, const char *code)
+/* The attribute an answer with id ID is for: its code exactly, else its
+ * code made an answer id. */
+static const struct def_attr *def_find(const struct def *d, const char *id)
 {
 	for (size_t i = 0; i < d->nattrs; i++)
-		if (!strcmp(d->attrs[i].code, code))
+		if (!strcmp(d->attrs[i].code, id))
+			return &d->attrs[i];
+	for (size_t i = 0; i < d->nattrs; i++)
+		if (d->attrs[i].id[0] && !strcmp(d->attrs[i].id, id))
 			return &d->attrs[i];
 	return NULL;
+}
+
+/* The key a list's answer V stands for: V when it is a key, else the key
+ * that V is the answer id of, else V (for the back end to refuse). */
+static const char *def_key(const struct def_attr *a, const char *v)
+{
+	char id[SYNC_OPEN311_ID_MAX + 1];
+	for (size_t i = 0; i < a->nkeys; i++)
+		if (!strcmp(a->keys[i], v))
+			return v;
+	for (size_t i = 0; i < a->nkeys; i++)
+		if (sync_open311_answer_id(a->keys[i], id) && !strcmp(id, v))
+			return a->keys[i];
+	return v;
 }
 
 static enum hatch_err add_attribute(struct sync_http *h, struct buf *f,
@@ -397,7 +463,7 @@ static enum hatch_err add_attribute(struct sync_http *h, struct buf *f,
 		json_array_foreach(v, i, x)
 		{
 			if (json_is_string(x) && rc == HATCH_OK)
-				rc = add_param(h, f, name, json_string_value(x));
+				rc = add_param(h, f, name, def_key(a, json_string_value(x)));
 		}
 		return rc;
 	}
@@ -410,6 +476,8 @@ static enum hatch_err add_attribute(struct sync_http *h, struct buf *f,
 	} else if (s && !strcmp(a->datatype, "datetime") && strlen(s) == 10) {
 		snprintf(tmp, sizeof tmp, "%sT00:00:00Z", s);
 		s = tmp;
+	} else if (s && !strcmp(a->datatype, "singlevaluelist")) {
+		s = def_key(a, s);
 	}
 	return s ? add_param(h, f, name, s) : HATCH_OK;
 }

@@ -31,7 +31,9 @@ void sync_http_destroy(struct sync_http *h);
 /* One request. HEADERS is NULL or a NULL-terminated list of "Name: value"
  * lines. BODY (BODY_LEN bytes) is sent with POST; NULL means GET. DEST
  * gives the TLS settings (CA bundle, pins, client certificate). NOW is the
- * drain's clock, which a Retry-After in seconds is counted from. */
+ * drain's clock, which a Retry-After in seconds is counted from. MAX_BODY
+ * caps the answer's body; 0 means SYNC_HTTP_BODY_MAX, delivery's cap (a
+ * larger one is for tools that read a back end's service list). */
 struct sync_http_request {
 	const char *url;
 	const char *const *headers;
@@ -39,9 +41,10 @@ struct sync_http_request {
 	size_t body_len;
 	const struct config_destination *dest;
 	long long now;
+	size_t max_body;
 };
 
-/* What came back. BODY holds at most SYNC_HTTP_BODY_MAX bytes (wiped on
+/* What came back. BODY holds at most the request's cap (wiped on
  * cleanup: it may echo what was sent). RETRY_AFTER is the absolute time
  * (unix seconds) the back end asked to wait until, or 0. */
 struct sync_http_response {
