@@ -27,6 +27,7 @@ expect_help journeys --help 'hatch journeys COMMAND'
 expect_help journeys validate --help 'hatch journeys validate FILE'
 expect_help journeys walk --help 'hatch journeys walk '
 expect_help journeys list --help 'hatch journeys list'
+expect_help journeys import-open311 --help 'hatch journeys import-open311 '
 expect_help run --help 'hatch run'
 # --help wins wherever it is among walk's arguments.
 expect_help journeys walk missing.json --help 'hatch journeys walk '
@@ -54,6 +55,7 @@ usage_error "unknown walk option" "^hatch: .*unknown option '--nope'" journeys w
 usage_error "unknown run option" "^hatch: .*unknown option '--nope'" run --nope
 usage_error "unknown validate option" "^hatch: .*unknown option '--frobnicate'" journeys validate --frobnicate
 usage_error "unknown list option" "^hatch: .*unknown option '--nope'" journeys list --nope
+usage_error "unknown import option" "^hatch: .*unknown option '--nope'" journeys import-open311 --nope
 
 # Missing arguments.
 usage_error "no command" "^hatch: "
@@ -63,6 +65,8 @@ usage_error "walk without a file" "^hatch: journeys walk: .*file" journeys walk
 usage_error "walk with options but no file" "^hatch: journeys walk: .*file" journeys walk --record-only
 usage_error "walk --language without a tag" "^hatch: journeys walk: --language" journeys walk --language
 usage_error "run --journeys without a directory" "^hatch: run: --journeys" run --journeys
+usage_error "import without a URL" "^hatch: journeys import-open311: .*URL" journeys import-open311 --destination d
+usage_error "import of an http URL" "^hatch: journeys import-open311: .*https" journeys import-open311 --destination d http://council.example/open311/v2/
 
 # Too many arguments.
 usage_error "walk with two files" "^hatch: journeys walk: .*one file" journeys walk a.json b.json
