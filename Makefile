@@ -46,7 +46,7 @@ endif
 golden-update: $(BUILD)/hatch
 	$(Q)scripts/golden --build $(BUILD) --update
 
-.PHONY: golden-update all run test e2e check cross cross-test fuzz bench clean install deps unit-tests
+.PHONY: golden-update all run test e2e check cross cross-test fuzz bench clean install deps unit-tests soak
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/hatch
@@ -147,6 +147,13 @@ fuzz:
 			exit 1; \
 		fi; \
 	done
+
+# The kill test (tests/cli/kill.sh) for 2000 cycles instead of 200: hatch
+# sync and the enqueuer killed at random moments, nothing lost or doubled.
+soak: $(BUILD)/hatch $(BUILD)/tests/tools/sync_tool
+	$(Q)KILL_CYCLES=2000 HATCH="$(if $(RUNNER),$(RUNNER) )$(CURDIR)/$(BUILD)/hatch" \
+		HATCH_ASSETS="$(CURDIR)/assets" TOP="$(CURDIR)" bash tests/cli/kill.sh | tee $(BUILD)/soak.log
+	$(Q)grep -q '^1\.\.[0-9]' $(BUILD)/soak.log && ! grep -q '^not ok' $(BUILD)/soak.log
 
 bench: $(BUILD)/hatch $(BENCHES)
 	$(Q)scripts/run-benches --build $(BUILD)
