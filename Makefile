@@ -17,10 +17,11 @@ WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 CFLAGS ?= -O2 -g
 ALL_CPPFLAGS := -D_DEFAULT_SOURCE -Isrc -DHATCH_DATADIR='"$(DATADIR)"' $(CPPFLAGS)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN_FLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# libgettextpo (message catalogs) has no pkg-config file.
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lgettextpo
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-LIB_SRC  := $(sort $(wildcard src/base/*.c src/core/*.c src/platform/*.c src/store/*.c src/sync/*.c src/ui/*.c src/sdl/*.c src/app/*.c))
+LIB_SRC  := $(sort $(wildcard src/base/*.c src/core/*.c src/i18n/*.c src/platform/*.c src/store/*.c src/sync/*.c src/ui/*.c src/sdl/*.c src/app/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -46,7 +47,7 @@ endif
 golden-update: $(BUILD)/hatch
 	$(Q)scripts/golden --build $(BUILD) --update
 
-.PHONY: golden-update all run test e2e check cross cross-test fuzz bench clean install deps unit-tests soak
+.PHONY: golden-update all run test e2e check cross cross-test fuzz bench clean install deps unit-tests po soak
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/hatch
@@ -131,7 +132,7 @@ fuzz:
 		name=$$(basename $$src .c); \
 		echo "  FUZZ    $$name ($(FUZZ_SECONDS) s)"; \
 		clang $(WARN) $(FUZZ_FLAGS) $(ALL_CPPFLAGS) $$($(PKG_CONFIG) --cflags $(PKGS)) \
-			$$src $(FUZZ_BUILD)/libhatch.a $$($(PKG_CONFIG) --libs $(PKGS)) \
+			$$src $(FUZZ_BUILD)/libhatch.a $$($(PKG_CONFIG) --libs $(PKGS)) -lgettextpo \
 			-o $(FUZZ_BUILD)/$$name; \
 		mkdir -p $(FUZZ_BUILD)/corpus/$$name $(FUZZ_BUILD)/crashes; \
 		cp -n tests/fuzz/corpus/$$name/* $(FUZZ_BUILD)/corpus/$$name/ 2>/dev/null || true; \
@@ -157,6 +158,18 @@ soak: $(BUILD)/hatch $(BUILD)/tests/tools/sync_tool
 
 bench: $(BUILD)/hatch $(BENCHES)
 	$(Q)scripts/run-benches --build $(BUILD)
+
+# The translators' template, locales/hatch.pot: the program's strings (the
+# N_() and NP_() marks, by xgettext) and the journeys' (hatch journeys
+# strings); then each locales/LANG.po brought up to date with msgmerge.
+po: $(BUILD)/hatch
+	$(Q)xgettext --language=C --from-code=UTF-8 --keyword=N_ --keyword=NP_:1,2 \
+		--add-comments=TRANSLATORS: --add-location=file --package-name=hatch \
+		-o $(BUILD)/program.pot $(sort $(wildcard src/*/*.c))
+	$(Q)$(BUILD)/hatch journeys strings --merge $(BUILD)/program.pot -o locales/hatch.pot assets/journeys
+	$(Q)for po in locales/*.po; do [ -f "$$po" ] || continue; \
+		msgmerge --quiet --update --backup=none --add-location=file "$$po" locales/hatch.pot || exit 1; \
+	done
 
 install: $(BUILD)/hatch
 	install -D -m 0755 $(BUILD)/hatch $(DESTDIR)$(PREFIX)/bin/hatch

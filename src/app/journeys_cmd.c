@@ -1,4 +1,5 @@
-/* hatch journeys validate|list|walk|import-open311: for journey authors. */
+/* hatch journeys validate|list|walk|strings|import-open311: for journey
+ * authors. */
 #include <string.h>
 
 #include "app/app.h"
@@ -15,6 +16,8 @@ static const char journeys_help[] =
 	"  list [DIR]         the bundled journeys (or those in DIR)\n"
 	"  walk FILE          answer a journey on the terminal and see the record it\n"
 	"                     would send; answers are read from standard input\n"
+	"  strings [FILE|DIR]...  a gettext template (.pot) of every text of the\n"
+	"                     journeys, for translators (make po)\n"
 	"  import-open311 URL journey files made from the services of an Open311\n"
 	"                     GeoReport v2 endpoint (https)\n"
 	"\n"
@@ -139,7 +142,7 @@ int cmd_journeys(int argc, char **argv)
 {
 	if (argc < 2)
 		return app_usage_error(
-		    "journeys: name a command (validate, list, walk, import-open311)");
+		    "journeys: name a command (validate, list, walk, strings, import-open311)");
 	const char *c = argv[1];
 	if (app_is_help(c)) {
 		fputs(journeys_help, stdout);
@@ -151,6 +154,8 @@ int cmd_journeys(int argc, char **argv)
 		return list(argc - 1, argv + 1);
 	if (!strcmp(c, "walk"))
 		return walk(argc - 1, argv + 1);
+	if (!strcmp(c, "strings"))
+		return app_journeys_strings(argc - 1, argv + 1);
 	if (!strcmp(c, "import-open311"))
 		return app_import_open311(argc - 1, argv + 1);
 	return app_usage_error("journeys: unknown command '%s' (try hatch journeys --help)", c);

@@ -12,6 +12,7 @@
 #include "base/mem.h"
 #include "core/answer.h"
 #include "core/reference.h"
+#include "i18n/i18n.h"
 #include "platform/config.h"
 #include "platform/platform.h"
 #include "sdl/sdl.h"
@@ -19,24 +20,13 @@
 #include "sync/sync.h"
 #include "ui/ui.h"
 
-/* Each language's name written in itself, so nobody needs English to find
- * theirs. */
-static const struct ui_language known_languages[] = {
-	{"en", "English"},
-	{"cy", "Cymraeg"},
-	{"pl", "Polski"},
-	{"ro", "Rom\xC3\xA2n\xC4\x83"},
-	{"pa", "\xE0\xA8\xAA\xE0\xA9\xB0\xE0\xA8\x9C\xE0\xA8\xBE\xE0\xA8\xAC\xE0\xA9\x80"},
-	{"ur", "\xD8\xA7\xD8\xB1\xD8\xAF\xD9\x88"},
-	{"ar", "\xD8\xA7\xD9\x84\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A\xD8\xA9"},
-};
-
 struct kiosk {
 	struct config cfg;
 	char assets[4096];
 	struct journey **journeys;
 	size_t njourneys;
 	struct ui_language languages[16];
+	struct i18n *i18n;        /* the catalogs; NULL: English only */
 	struct ui_config ucfg;
 	struct store *store;      /* NULL for screenshots */
 	struct ui *ui;
@@ -161,6 +151,45 @@ static enum hatch_err host_submit(void *user, struct session *s, const char *lan
 	return HATCH_OK;
 }
 
+/* Program and journey text in the language the citizen chose. */
+static const char *host_text(void *user, const char *english)
+{
+	struct kiosk *k = user;
+	return i18n_text(i18n_catalog(k->i18n, k->ui ? ui_language(k->ui) : NULL), english);
+}
+
+static const char *host_ntext(void *user, const char *singular, const char *plural,
+			      unsigned long n)
+{
+	struct kiosk *k = user;
+	return i18n_ntext(i18n_catalog(k->i18n, k->ui ? ui_language(k->ui) : NULL), singular,
+			  plural, n);
+}
+
+/* The catalogs of the languages offered. A catalog that cannot be read is
+ * reported and that language shown in English: a citizen is never without
+ * a kiosk for want of a translation. */
+static void load_catalogs(struct kiosk *k)
+{
+	char dir[4096];
+	struct hatch_error e;
+	if (platform_locales_dir(dir, sizeof dir, &e) != HATCH_OK) {
+		fprintf(stderr, "hatch: %s; every screen is in English\n", e.msg);
+		return;
+	}
+	struct i18n_problems p;
+	if (i18n_open(dir, &k->i18n, &p, &e) != HATCH_OK) {
+		fprintf(stderr, "hatch: %s\n", e.msg);
+		return;
+	}
+	for (size_t i = 0; i < p.n; i++) {
+		if (p.v[i].line)
+			fprintf(stderr, "%s:%zu: %s\n", p.v[i].file, p.v[i].line, p.v[i].reason);
+		else
+			fprintf(stderr, "%s: %s\n", p.v[i].file, p.v[i].reason);
+	}
+}
+
 static void kiosk_cleanup(struct kiosk *k)
 {
 	sync_stop(k);
@@ -168,6 +197,7 @@ static void kiosk_cleanup(struct kiosk *k)
 	sdl_view_destroy(k->view);
 	store_close(k->store);
 	app_free_journeys(k->journeys, k->njourneys);
+	i18n_close(k->i18n);
 	if (k->trace && k->trace != stderr)
 		fclose(k->trace);
 }
@@ -200,11 +230,13 @@ static int kiosk_setup(struct kiosk *k, const char *config_path, const char *jou
 		fprintf(stderr, "hatch: no journeys to offer\n");
 		return 1;
 	}
+	load_catalogs(k);
 	size_t nl = 0;
-	for (size_t i = 0; i < k->cfg.nlanguages && nl < 16; i++)
-		for (size_t j = 0; j < sizeof known_languages / sizeof *known_languages; j++)
-			if (!strcmp(k->cfg.languages[i], known_languages[j].code))
-				k->languages[nl++] = known_languages[j];
+	for (size_t i = 0; i < k->cfg.nlanguages && nl < 16; i++) {
+		const struct i18n_language *l = i18n_language(k->cfg.languages[i]);
+		if (l)
+			k->languages[nl++] = (struct ui_language){l->code, l->name};
+	}
 	k->ucfg = (struct ui_config){
 		.council = k->cfg.council,
 		.brand = {k->cfg.brand.r, k->cfg.brand.g, k->cfg.brand.b, 255},
@@ -215,7 +247,7 @@ static int kiosk_setup(struct kiosk *k, const char *config_path, const char *jou
 		.languages = k->languages,
 		.nlanguages = nl,
 	};
-	struct ui_host host = {k, host_submit, host_today, NULL};
+	struct ui_host host = {k, host_submit, host_today, {host_text, host_ntext, k}};
 	k->ui = ui_create(&k->ucfg, &host, (const struct journey *const *)k->journeys,
 			  k->njourneys);
 	if (!k->ui) {

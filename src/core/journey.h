@@ -199,6 +199,12 @@ bool journey_kind_is_question(enum step_kind k);
  * check answers page without a title). */
 const char *journey_step_heading(const struct journey_step *s);
 
+/* Calls FN(U, PATH, TEXT) for every text of J a person reads, in file
+ * order: the English source of the journey's translations. PATH is where it
+ * is in the file ("steps[2].options[1].label"). */
+void journey_each_string(const struct journey *j,
+			 void (*fn)(void *u, const char *path, const char *text), void *u);
+
 /* The label of the option VALUE in STEP, or NULL. */
 const struct journey_option *journey_option_find(const struct journey_step *s,
 						 const char *value);

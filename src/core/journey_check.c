@@ -358,7 +358,7 @@ static enum hatch_err build_samples(struct walker *w)
 				return rc;
 			if (rc != HATCH_OK && w->d) {
 				char why[512];
-				validate_message(s, &errs[0], w->today, why, sizeof why);
+				validate_message(s, &errs[0], w->today, NULL, why, sizeof why);
 				step_path(path, sizeof path, j, i, "example");
 				journey_diag_add(w->d, 0, 0, path,
 						 "fails the step's own rules: %s", why);

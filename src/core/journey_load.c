@@ -82,6 +82,49 @@ const char *journey_step_heading(const struct journey_step *s)
 	return s->question ? s->question : s->title;
 }
 
+/* FN(U, PATH, TEXT) when TEXT is set; PATH is built from FMT. */
+static void each(void (*fn)(void *, const char *, const char *), void *u, const char *text,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void each(void (*fn)(void *, const char *, const char *), void *u, const char *text,
+		 const char *fmt, ...)
+{
+	if (!text || !*text)
+		return;
+	char path[128];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof path, fmt, ap);
+	va_end(ap);
+	fn(u, path, text);
+}
+
+void journey_each_string(const struct journey *j,
+			 void (*fn)(void *u, const char *path, const char *text), void *u)
+{
+	each(fn, u, j->title, "title");
+	each(fn, u, j->description, "description");
+	each(fn, u, j->group, "group");
+	for (size_t i = 0; i < j->nsteps; i++) {
+		const struct journey_step *s = &j->steps[i];
+		each(fn, u, s->question, "steps[%zu].question", i);
+		each(fn, u, s->title, "steps[%zu].title", i);
+		each(fn, u, s->hint, "steps[%zu].hint", i);
+		each(fn, u, s->summary_label, "steps[%zu].summary_label", i);
+		for (size_t k = 0; k < s->nbody; k++)
+			each(fn, u, s->body[k], "steps[%zu].body[%zu]", i, k);
+		for (size_t k = 0; k < s->nbullets; k++)
+			each(fn, u, s->bullets[k], "steps[%zu].bullets[%zu]", i, k);
+		each(fn, u, s->button, "steps[%zu].button", i);
+		each(fn, u, s->unit, "steps[%zu].unit", i);
+		for (size_t k = 0; k < s->noptions; k++) {
+			each(fn, u, s->options[k].label, "steps[%zu].options[%zu].label", i, k);
+			each(fn, u, s->options[k].hint, "steps[%zu].options[%zu].hint", i, k);
+		}
+		for (int r = 0; r < RULE_COUNT; r++)
+			each(fn, u, s->errors[r], "steps[%zu].errors.%s", i, rule_names[r]);
+	}
+}
+
 const struct journey_option *journey_option_find(const struct journey_step *s,
 						 const char *value)
 {

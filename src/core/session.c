@@ -25,6 +25,7 @@ struct session {
 	size_t nerrors;
 	size_t *path;             /* scratch, nsteps + 1 */
 	bool *onpath;             /* steps on the path as compute_path() found it */
+	const struct msg_tr *tr;  /* what is shown is translated by; may be NULL */
 };
 
 /* Conditions see only the answers of steps on the path before them: an
@@ -139,6 +140,23 @@ static size_t after_change(struct session *s, size_t from)
 	return n ? s->path[n - 1] : s->cur;
 }
 
+/* The messages of the current errors, in the language shown. */
+static void render_errors(struct session *s)
+{
+	const struct journey_step *st = &s->j->steps[s->cur];
+	for (size_t k = 0; k < s->nerrors; k++) {
+		struct field_error fe = {s->errors[k].part, s->errors[k].rule};
+		validate_message(st, &fe, &s->today, s->tr, s->errors[k].message,
+				 sizeof s->errors[k].message);
+	}
+}
+
+void session_set_translation(struct session *s, const struct msg_tr *tr)
+{
+	s->tr = tr;
+	render_errors(s);
+}
+
 enum hatch_err session_continue(struct session *s, const char *const *parts,
 				size_t nparts)
 {
@@ -157,10 +175,9 @@ enum hatch_err session_continue(struct session *s, const char *const *parts,
 			for (size_t k = 0; k < nerrs; k++) {
 				s->errors[k].part = errs[k].part;
 				s->errors[k].rule = errs[k].rule;
-				validate_message(st, &errs[k], &s->today, s->errors[k].message,
-						 sizeof s->errors[k].message);
 			}
 			s->nerrors = nerrs;
+			render_errors(s);
 			return rc;
 		}
 		if (rc != HATCH_OK)
@@ -255,7 +272,7 @@ static enum hatch_err add_display(const struct session *s, size_t step, struct b
 		char text[64];
 		if (!answer_date(a, &d))
 			return HATCH_ERR_STATE;
-		validate_format_date(&d, text, sizeof text);
+		validate_format_date(&d, s->tr, text, sizeof text);
 		return buf_addstr(b, text);
 	}
 	case STEP_ADDRESS:
@@ -268,12 +285,13 @@ static enum hatch_err add_display(const struct session *s, size_t step, struct b
 	case STEP_YES_NO:
 		for (size_t k = 0; k < a->nparts && rc == HATCH_OK; k++) {
 			const struct journey_option *o = journey_option_find(st, a->parts[k]);
-			rc = buf_addf(b, "%s%s", k ? "\n" : "", o ? o->label : a->parts[k]);
+			rc = buf_addf(b, "%s%s", k ? "\n" : "",
+				      o ? msg_text(s->tr, o->label) : a->parts[k]);
 		}
 		return rc;
 	case STEP_NUMBER:
 		if (st->unit)
-			return buf_addf(b, "%s %s", a->parts[0], st->unit);
+			return buf_addf(b, "%s %s", a->parts[0], msg_text(s->tr, st->unit));
 		return buf_addstr(b, a->parts[0]);
 	default:
 		return buf_addstr(b, a->parts[0]);

@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "core/answer.h"
 #include "core/journey.h"
+#include "base/msg.h"
 #include "core/validate.h"
 
 struct session;
@@ -19,7 +20,7 @@ struct session;
 struct session_error {
 	size_t part;          /* the box the message belongs beside */
 	enum step_rule rule;
-	char message[512];    /* English; translated where shown */
+	char message[512];    /* in the language shown (session_set_translation) */
 };
 
 /* One row of check your answers. */
@@ -82,6 +83,13 @@ bool session_changing(const struct session *s);
 /* Where the current step stands among the questions on the path as it is
  * now: 1-based INDEX of TOTAL (0 of N on pages). */
 void session_progress(const struct session *s, size_t *index, size_t *total);
+
+/* What the session shows (error messages, dates, option labels and units
+ * in check your answers) is translated by TR from now on, which must
+ * outlive the session or be replaced; NULL shows English. The messages of
+ * errors already shown are made again, so a change of language reaches
+ * them. The record is always English, whatever TR. */
+void session_set_translation(struct session *s, const struct msg_tr *tr);
 
 /* The rows of check your answers, in path order. */
 enum hatch_err session_summary(const struct session *s,

@@ -332,10 +332,19 @@ int validate_month(const char *in)
 	return m >= 1 && m <= 12 ? m : 0;
 }
 
-void validate_format_date(const struct cdate *d, char *out, size_t size)
+void validate_format_date(const struct cdate *d, const struct msg_tr *tr, char *out,
+			  size_t size)
 {
 	int m = d->month >= 1 && d->month <= 12 ? d->month : 1;
-	snprintf(out, size, "%d %s %d", d->day, month_names[m - 1], d->year);
+	char day[16], year[16];
+	snprintf(day, sizeof day, "%d", d->day);
+	snprintf(year, sizeof year, "%d", d->year);
+	static const char *const keys[] = {"day", "month", "year"};
+	const char *const vals[] = {day, msg_text(tr, month_names[m - 1]), year};
+	/* TRANSLATORS: a date, "3 November 2025"; put the parts in your
+	 * language's order. The month names are translated on their own, in
+	 * the form they take in a date. */
+	msg_fill(out, size, msg_text(tr, N_("{day} {month} {year}")), keys, vals, 3);
 }
 
 /* Trims spaces at both ends into a new string; NULL on no memory. Text
@@ -705,7 +714,7 @@ static void format_number(double v, char *out, size_t size)
 
 void validate_message(const struct journey_step *step,
 		      const struct field_error *err, const struct cdate *today,
-		      char *out, size_t size)
+		      const struct msg_tr *tr, char *out, size_t size)
 {
 	const char *tmpl = step->errors[err->rule];
 	if (!tmpl)
@@ -715,11 +724,11 @@ void validate_message(const struct journey_step *step,
 		struct cdate d;
 		if (step->has_date_min) {
 			d = date_value_resolve(&step->date_min, today);
-			validate_format_date(&d, min, sizeof min);
+			validate_format_date(&d, tr, min, sizeof min);
 		}
 		if (step->has_date_max) {
 			d = date_value_resolve(&step->date_max, today);
-			validate_format_date(&d, max, sizeof max);
+			validate_format_date(&d, tr, max, sizeof max);
 		}
 	} else {
 		format_number(step->min, min, sizeof min);
@@ -727,29 +736,7 @@ void validate_message(const struct journey_step *step,
 	}
 	snprintf(minl, sizeof minl, "%ld", step->min_length);
 	snprintf(maxl, sizeof maxl, "%ld", step->max_length);
-	const struct {
-		const char *key, *val;
-	} subst[] = {{"{min}", min}, {"{max}", max}, {"{min_length}", minl},
-		     {"{max_length}", maxl}};
-	size_t n = 0;
-	if (!size)
-		return;
-	while (*tmpl && n + 1 < size) {
-		bool done = false;
-		for (size_t i = 0; i < sizeof subst / sizeof *subst && !done; i++) {
-			size_t kl = strlen(subst[i].key);
-			if (strncmp(tmpl, subst[i].key, kl) == 0) {
-				size_t vl = strlen(subst[i].val);
-				if (vl > size - 1 - n)
-					vl = size - 1 - n;
-				memcpy(out + n, subst[i].val, vl);
-				n += vl;
-				tmpl += kl;
-				done = true;
-			}
-		}
-		if (!done)
-			out[n++] = *tmpl++;
-	}
-	out[n] = '\0';
+	static const char *const keys[] = {"min", "max", "min_length", "max_length"};
+	const char *const vals[] = {min, max, minl, maxl};
+	msg_fill(out, size, msg_text(tr, tmpl), keys, vals, 4);
 }

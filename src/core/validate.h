@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "base/msg.h"
 #include "core/answer.h"
 #include "core/journey.h"
 
@@ -30,13 +31,13 @@ enum hatch_err validate_answer(const struct journey_step *step,
 			       struct field_error *errs,
 			       size_t *nerrs) HATCH_MUST_CHECK;
 
-/* The English message for ERR on STEP: the journey's own for the rule, or
- * the program's default, with {min}, {max}, {min_length} and {max_length}
- * filled in. Writes at most SIZE bytes into OUT. TODAY resolves relative
- * dates in the message. */
+/* The message for ERR on STEP: the journey's own for the rule, or the
+ * program's default, translated by TR (NULL: English), with {min}, {max},
+ * {min_length} and {max_length} filled in. Writes at most SIZE bytes into
+ * OUT. TODAY resolves relative dates in the message. */
 void validate_message(const struct journey_step *step,
 		      const struct field_error *err, const struct cdate *today,
-		      char *out, size_t size);
+		      const struct msg_tr *tr, char *out, size_t size);
 
 /* Format checks; each writes the normalised form into OUT (SIZE >= 16 for
  * postcodes, NINOs and registrations) and returns false when IN is not one. */
@@ -51,7 +52,8 @@ bool validate_number(const char *in, double *value, char *out, size_t size);
 /* An English month name or number for the date's month box. */
 int validate_month(const char *in);
 
-/* "3 November 2025", English month names (translated where shown). */
-void validate_format_date(const struct cdate *d, char *out, size_t size);
+/* "3 November 2025", translated by TR (NULL: English). */
+void validate_format_date(const struct cdate *d, const struct msg_tr *tr, char *out,
+			  size_t size);
 
 #endif

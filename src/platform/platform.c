@@ -142,6 +142,25 @@ enum hatch_err platform_assets_dir(char *out, size_t size, struct hatch_error *e
 		       HATCH_DATADIR);
 }
 
+enum hatch_err platform_locales_dir(char *out, size_t size, struct hatch_error *e)
+{
+	char assets[PATH_MAX];
+	enum hatch_err rc = platform_assets_dir(assets, sizeof assets, e);
+	if (rc != HATCH_OK)
+		return rc;
+	/* Installed: beside the journeys. A source tree: locales/ at the top,
+	 * beside assets/. */
+	char cand[PATH_MAX + 32];
+	snprintf(cand, sizeof cand, "%s/locales", assets);
+	if (!is_dir(cand))
+		snprintf(cand, sizeof cand, "%s/../locales", assets);
+	if (!is_dir(cand))
+		return err_set(e, HATCH_ERR_NOTFOUND, "no locales directory beside %s", assets);
+	if ((size_t)snprintf(out, size, "%s", cand) >= size)
+		return err_set(e, HATCH_ERR_LIMIT, "the locales path is too long");
+	return HATCH_OK;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

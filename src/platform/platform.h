@@ -32,6 +32,11 @@ struct cdate platform_today(void);
 enum hatch_err platform_assets_dir(char *out, size_t size,
 				   struct hatch_error *e) HATCH_MUST_CHECK;
 
+/* The message catalogs (LANG.po): DIR/locales when installed, the source
+ * tree's locales/ beside its assets/ otherwise. HATCH_ERR_NOTFOUND. */
+enum hatch_err platform_locales_dir(char *out, size_t size,
+				    struct hatch_error *e) HATCH_MUST_CHECK;
+
 /* Lists the regular files in DIR whose names end in SUFFIX, sorted, as
  * full paths; *NAMES is an array of *N strings, freed with
  * platform_list_free(). */

@@ -505,9 +505,17 @@ static void question(struct ui *ui, struct col *c, const struct journey_step *s)
 		if (s->max_length > 0) {
 			long left = s->max_length - (long)utf8_length(ui->fields[0].text);
 			char msg[200];
-			const char *fmt = left >= 0 ? ui_tr(ui, N_("You have %ld characters remaining"))
-						    : ui_tr(ui, N_("You have %ld characters too many"));
-			snprintf(msg, sizeof msg, fmt, left >= 0 ? left : -left);
+			const char *fmt =
+				left >= 0
+					? ui_ntr(ui,
+						 NP_("You have {count} character remaining",
+						     "You have {count} characters remaining"),
+						 left)
+					: ui_ntr(ui,
+						 NP_("You have {count} character too many",
+						     "You have {count} characters too many"),
+						 -left);
+			ui_fill_count(msg, sizeof msg, fmt, left >= 0 ? left : -left);
 			para(ui, c, UI_FONT_REGULAR, st->caption_px, left >= 0 ? UI_GREY : UI_RED,
 			     msg, st->pad / 2);
 		}
@@ -863,9 +871,12 @@ static void dialog(struct ui *ui)
 		long left = (long)((ui->dialog_deadline > ui->now ? ui->dialog_deadline - ui->now : 0) +
 				   999) / 1000;
 		title = ui_tr(ui, N_("Do you need more time?"));
-		snprintf(msg, sizeof msg,
-			 ui_tr(ui, N_("For your privacy, your answers will be cleared in %ld seconds.")),
-			 left);
+		ui_fill_count(msg, sizeof msg,
+			      ui_ntr(ui,
+				     NP_("For your privacy, your answers will be cleared in {count} second.",
+					 "For your privacy, your answers will be cleared in {count} seconds."),
+				     left),
+			      left);
 		text = msg;
 		yes = ui_tr(ui, N_("Yes, I need more time"));
 		no = ui_tr(ui, N_("No, clear my answers"));

@@ -18,12 +18,21 @@ int ui_min_target(int dpi)
 
 const char *ui_tr(const struct ui *ui, const char *english)
 {
-	if (english && ui->host.translate) {
-		const char *t = ui->host.translate(ui->host.user, english);
-		if (t && *t)
-			return t;
-	}
-	return english;
+	return msg_text(&ui->host.tr, english);
+}
+
+const char *ui_ntr(const struct ui *ui, const char *singular, const char *plural, long n)
+{
+	return msg_ntext(&ui->host.tr, singular, plural, n < 0 ? (unsigned long)-n : (unsigned long)n);
+}
+
+void ui_fill_count(char *out, size_t size, const char *tmpl, long n)
+{
+	char num[32];
+	snprintf(num, sizeof num, "%ld", n);
+	static const char *const keys[] = {"count"};
+	const char *const vals[] = {num};
+	msg_fill(out, size, tmpl, keys, vals, 1);
 }
 
 struct ui *ui_create(const struct ui_config *cfg, const struct ui_host *host,
@@ -265,6 +274,8 @@ static bool start_journey(struct ui *ui, size_t i)
 	session_destroy(ui->session);
 	ui->journey = ui->journeys[i];
 	ui->session = session_create(ui->journey, &today);
+	if (ui->session)
+		session_set_translation(ui->session, &ui->host.tr);
 	if (!ui->session) {
 		ui->journey = NULL;
 		return false;

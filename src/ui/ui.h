@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/msg.h"
 #include "core/journey.h"
 #include "core/session.h"
 
@@ -193,8 +194,9 @@ struct ui_host {
 				 char *reference);
 	/* Today's local date, for the date questions of a new session. */
 	struct cdate (*today)(void *user);
-	/* Translates an English program or journey string; NULL: none. */
-	const char *(*translate)(void *user, const char *english);
+	/* Translates program and journey text into the language shown
+	 * (ui_language()); its functions may be NULL: English. */
+	struct msg_tr tr;
 };
 
 struct ui;

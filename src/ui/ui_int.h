@@ -105,6 +105,10 @@ struct ui {
 };
 
 const char *ui_tr(const struct ui *ui, const char *english);
+/* The form of SINGULAR/PLURAL (NP_) for N, translated. */
+const char *ui_ntr(const struct ui *ui, const char *singular, const char *plural, long n);
+/* TMPL with {count} replaced by N, into OUT. */
+void ui_fill_count(char *out, size_t size, const char *tmpl, long n);
 
 /* Draw list and widgets (draw.c). Failures set ui->nomem. */
 void ui_draw_reset(struct ui_draw_list *d);

@@ -184,7 +184,7 @@ static void dates(void **state)
 	assert_int_equal(validate_month("13"), 0);
 	assert_int_equal(validate_month("Ma"), 0);
 	char text[64];
-	validate_format_date(&leap, text, sizeof text);
+	validate_format_date(&leap, NULL, text, sizeof text);
 	assert_string_equal(text, "29 February 2024");
 }
 
