@@ -313,6 +313,7 @@ FAULTS = {
     "accept-then-fail": ({}, True),
     "drop": ({}, False),
     "hang": ({"seconds": 30.0}, False),
+    "redirect": ({"status": 302, "location": "http://127.0.0.1:9/"}, False),
 }
 FAULT_ALIASES = {"503-date": ("503", {"retry_after_format": "date"}),
                  "429-date": ("429", {"retry_after_format": "date"})}
@@ -364,6 +365,11 @@ def make_fault(spec):
         raise ControlError("size must be a whole number of bytes")
     if "chunked" in f and not isinstance(f["chunked"], bool):
         raise ControlError("chunked must be true or false")
+    if name == "redirect":
+        if f["status"] not in (301, 302, 303, 307, 308):
+            raise ControlError("status must be 301, 302, 303, 307 or 308")
+        if not isinstance(f["location"], str) or not f["location"] or re.search(r"[\r\n]", f["location"]):
+            raise ControlError("location must be a URL on one line")
     if f.get("errors") is not None:
         if (not isinstance(f["errors"], list) or not f["errors"]
                 or not all(isinstance(e, str) for e in f["errors"])):
@@ -913,6 +919,10 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return None
+        if name == "redirect":
+            out = error(f["status"], "Moved", headers=[("Location", f["location"])])
+            self.send(out)
+            return out
         if name == "hang":
             time.sleep(f["seconds"])
             self.close_connection = True

@@ -6,7 +6,15 @@
 # it; a 400 error array dead with its reason; accept-then-fail resent and
 # recognised; expired, wrong-host and self-signed certificates, a wrong
 # pinned key and an http:// URL refused with no request byte received; a
-# matching pin and a device certificate accepted; hatch sync --once.
+# matching pin and a device certificate accepted; hatch sync --once. Then
+# the remaining faults: 429 with Retry-After in seconds and as an HTTP date
+# (nothing sent before it, delivered at it); a slow trickle (read within
+# libcurl's low-speed limit, else abandoned after 20 s, retried and the
+# resend recognised); a reset or close halfway through the answer (retried,
+# delivered once); a 1 GiB answer (cut at the 64 KiB cap, retried, in
+# seconds and bounded memory); and redirects (301, 302, 303, 307, 308) to
+# http:// and https:// never followed (no byte reaches the target; 3xx is
+# retried).
 . "$TOP/tests/cli/lib.sh"
 . "$TOP/tests/cli/backend-lib.sh"
 set +e
@@ -260,5 +268,204 @@ expect_lines "... with one line on stderr" "$err" 1
 run sync --help
 expect_status "hatch sync --help exits 0" 0
 expect_match "... and prints its usage" "$out" '^Usage: hatch sync'
+
+# ---------------------------------------------------------------------------
+# The remaining faults, each on records of an outbox of their own so that
+# the counts are theirs alone. Faults are for POSTs of requests only, so
+# that the GET of a service definition is not the one hit.
+DB="$TMP/faults.db"
+POST_REQ='"method": "POST", "path": "/open311/v2/requests"'
+posts() { # posts UUID: how many POSTs carrying UUID the back end has seen
+	control /_control/log
+	jget "$TMP/control" "len([e for e in d if e['method'] == 'POST' and e['uuid'] == '$1'])"
+}
+check_lt() { if [ "$2" -lt "$3" ]; then ok "$1"; else not_ok "$1" "$2 >= $3"; fi; }
+# timed CMD...: runs CMD with its standard output in $out and status in
+# $status, and sets $secs (wall-clock, whole seconds) and $rss_kb (the
+# largest resident set it had, from wait4).
+timed() {
+	local r
+	r=$("$PY" -c 'import os, sys, time
+t = time.monotonic()
+with open(sys.argv[1], "wb") as f:
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(f.fileno(), 1)
+        os.execvp(sys.argv[2], sys.argv[2:])
+    _, st, ru = os.wait4(pid, 0)
+print(int(time.monotonic() - t), ru.ru_maxrss, os.waitstatus_to_exitcode(st))' "$TMP/timed.out" "$@" \
+		2>"$TMP/timed.err")
+	read -r secs rss_kb status <<<"$r"
+	out=$(cat "$TMP/timed.out")
+}
+
+# 429 with Retry-After, in seconds and as an HTTP date.
+U=$(newuuid)
+enqueue "$U" waste-services streetlight
+fault '{"fault": "429", "retry_after": 300, '"$POST_REQ"'}'
+drain "$NOW"
+eq "429 with Retry-After in seconds: retried" "$out" "delivered 0 retried 1 dead 0"
+expect_match "... with the status as the reason" "$(row "$U")" '^queued 1  \| HTTP 429'
+na=$(next_attempt "$U")
+check_ge "... not before the Retry-After" "$na" $((NOW + 300))
+drain $((na - 1))
+eq "... a second before it, nothing is sent" "$out $(posts "$U")" "delivered 0 retried 0 dead 0 1"
+drain "$na"
+eq "... when it is due, it is delivered" "$out" "delivered 1 retried 0 dead 0"
+eq "... once, in two POSTs" "$(stored "$U" '[len(r), r[0]["attempts"]]') $(posts "$U")" "[1, 1] 2"
+
+U=$(newuuid)
+enqueue "$U" waste-services streetlight
+fault '{"fault": "429-date", "retry_after": 900, '"$POST_REQ"'}'
+drain "$NOW"
+eq "429 with Retry-After as an HTTP date: retried" "$out" "delivered 0 retried 1 dead 0"
+na=$(next_attempt "$U")
+# The date is the back end's clock plus 900 s, in whole seconds.
+check_ge "... not before the date" "$na" $((NOW + 890))
+drain $((na - 1))
+eq "... a second before it, nothing is sent" "$out $(posts "$U")" "delivered 0 retried 0 dead 0 1"
+drain "$na"
+eq "... at the date, delivered once" "$out $(stored "$U" 'len(r)')" "delivered 1 retried 0 dead 0 1"
+
+# A slow trickle. libcurl gives up on a transfer that stays under 100
+# bytes a second for 20 seconds (CURLOPT_LOW_SPEED_LIMIT, _TIME in
+# src/sync/http.c): an answer that trickles in within that is read and the
+# record delivered; one slower than that is abandoned, well before the
+# 60-second limit on the whole transfer, and the record retried. The back
+# end had stored it before the trickle, so the resend is recognised.
+U=$(newuuid)
+enqueue "$U" waste-services streetlight
+fault '{"fault": "slow", "interval": 0.02, '"$POST_REQ"'}'
+timed $RUNNER "$TOOL" drain "$CONF" "$DB" "$NOW"
+eq "an answer trickled at 50 bytes a second for two seconds is read: delivered" "$out" \
+	"delivered 1 retried 0 dead 0"
+check_ge "... having waited for it" "$secs" 1
+eq "... once" "$(stored "$U" '[len(r), r[0]["attempts"]]')" "[1, 1]"
+U=$(newuuid)
+enqueue "$U" waste-services streetlight
+fault '{"fault": "slow", "interval": 1.0, '"$POST_REQ"'}'
+timed $RUNNER "$TOOL" drain "$CONF" "$DB" "$NOW"
+eq "an answer trickled at a byte a second is abandoned: retried" "$out" \
+	"delivered 0 retried 1 dead 0"
+expect_match "... as a timeout (curl 28)" "$(row "$U")" '^queued 1  \| curl 28: '
+check_ge "... after the low-speed time of 20 s" "$secs" 19
+check_lt "... not the 60 s limit on the whole transfer" "$secs" 45
+drain $((NOW + 100000))
+eq "... the resend is delivered" "$out" "delivered 1 retried 0 dead 0"
+eq "... and recognised by its UUID: one row, two attempts" \
+	"$(stored "$U" '[len(r), r[0]["attempts"], r[0]["mismatches"]]')" "[1, 2, 0]"
+
+# A connection reset halfway through the answer's body, after the back end
+# stored the request: retried, then delivered once.
+U=$(newuuid)
+enqueue "$U" waste-services missed-bin
+fault '{"fault": "reset", '"$POST_REQ"'}'
+drain "$NOW"
+eq "a reset in the middle of the answer (TCP RST): retried" "$out" "delivered 0 retried 1 dead 0"
+expect_match "... with curl's reason" "$(row "$U")" '^queued 1  \| curl (56|18): '
+drain $((NOW + 100000))
+eq "... the resend is delivered" "$out" "delivered 1 retried 0 dead 0"
+expect_match "... with the id the first attempt was given" "$(row "$U")" \
+	"^delivered 2 $(stored "$U" 'r[0]["id"]') \\| \$"
+eq "... once: one row, two attempts" "$(stored "$U" '[len(r), r[0]["attempts"]]')" "[1, 2]"
+U=$(newuuid)
+enqueue "$U" case-hook missed-bin
+fault '{"fault": "reset", "close": "fin", "path": "/webhook"}'
+drain "$NOW"
+eq "the webhook's answer cut short by a plain close: retried" "$out" "delivered 0 retried 1 dead 0"
+expect_match "... with curl's reason" "$(row "$U")" '^queued 1  \| curl (18|56): '
+drain $((NOW + 100000))
+eq "... the resend is answered 409 and counts as delivered" "$(row "$U" | cut -d' ' -f1-2)" \
+	"delivered 2"
+eq "... one row at the back end" "$(stored "$U" '[len(r), r[0]["attempts"]]')" "[1, 2]"
+
+# A 1 GiB answer. The cap on an answer (64 KiB) ends the transfer: with a
+# Content-Length, as soon as the headers say so; chunked, after 64 KiB. The
+# record is retried (the back end may or may not have it: a resend is safe)
+# and the rest is never read: the drain ends in seconds, its memory stays
+# small, and the back end sees the connection go while it is still sending.
+huge_status() { # huge_status UUID: the statuses logged for the huge fault's POSTs of UUID
+	control /_control/log
+	jget "$TMP/control" "[e['status'] for e in d if e['fault'] == 'huge' and e['uuid'] == '$1']"
+}
+for chunked in false true; do
+	U=$(newuuid)
+	enqueue "$U" waste-services streetlight
+	fault '{"fault": "huge", "chunked": '$chunked', '"$POST_REQ"'}'
+	timed $RUNNER "$TOOL" drain "$CONF" "$DB" "$NOW"
+	eq "a 1 GiB answer (chunked: $chunked): retried" "$out" "delivered 0 retried 1 dead 0"
+	eq "... because it is larger than the cap" "$(row "$U")" \
+		"queued 1  | the answer was larger than 65536 bytes"
+	check_lt "... within seconds ($secs s)" "$secs" 10
+	check_lt "... in bounded memory ($rss_kb KiB)" "$rss_kb" 131072
+	# The back end logs the request when its handler ends: with no status
+	# when the connection went while it was sending.
+	for _ in $(seq 100); do
+		[ "$(huge_status "$U")" != "[]" ] && break
+		sleep 0.1
+	done
+	eq "... the back end could not send it to the end" "$(huge_status "$U")" "[null]"
+	drain $((NOW + 100000))
+	eq "... then delivered once" "$out $(stored "$U" 'len(r)')" "delivered 1 retried 0 dead 0 1"
+done
+
+# A redirect is never followed: not to a plain http:// URL, where a
+# listener on loopback counts every byte it is sent, nor even to an https
+# one on the same back end, which would store the request.
+mkdir -p "$TMP/plain"
+"$PY" -c 'import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+def note(conns, total):
+    with open(sys.argv[1] + ".tmp", "w") as f:
+        f.write("%d %d\n" % (conns, total))
+    os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+conns = total = 0
+note(conns, total)
+print("listening %d" % s.getsockname()[1], flush=True)
+while True:
+    c, _ = s.accept()
+    conns += 1
+    note(conns, total)
+    c.settimeout(5)
+    try:
+        while True:
+            b = c.recv(65536)
+            if not b:
+                break
+            total += len(b)
+            note(conns, total)
+    except OSError:
+        pass
+    c.close()' "$TMP/plain/counts" >"$TMP/plain/stdout" 2>"$TMP/plain/stderr" &
+PIDS="$PIDS $!"
+PH=$(port plain) || bail "the plain http listener starts"
+for code in 301 302 303 307 308; do
+	U=$(newuuid)
+	enqueue "$U" waste-services streetlight
+	fault '{"fault": "redirect", "status": '$code', "location": "http://127.0.0.1:'"$PH"'/open311/v2/requests.json", '"$POST_REQ"'}'
+	drain "$NOW"
+	eq "a $code redirect to http:// is not followed: retried (3xx is transient)" "$out" \
+		"delivered 0 retried 1 dead 0"
+	expect_match "... with the status as the reason" "$(row "$U")" "^queued 1  \\| HTTP $code"
+	drain $((NOW + 100000))
+	eq "... and delivered once when the back end answers again" \
+		"$out $(stored "$U" 'len(r)')" "delivered 1 retried 0 dead 0 1"
+done
+eq "the http:// listener was never connected to: no byte received" "$(cat "$TMP/plain/counts")" "0 0"
+curl -sS --max-time 2 -o /dev/null -d probe "http://127.0.0.1:$PH/" 2>/dev/null
+for _ in $(seq 50); do
+	[ "$(cut -d' ' -f1 "$TMP/plain/counts")" = 1 ] && break
+	sleep 0.1
+done
+expect_match "... though it counts what does reach it (curl's request)" "$(cat "$TMP/plain/counts")" \
+	'^1 [1-9][0-9]*$'
+U=$(newuuid)
+enqueue "$U" waste-services streetlight
+fault '{"fault": "redirect", "status": 307, "location": "'"$MAIN"'/open311/v2/requests.json", '"$POST_REQ"'}'
+drain "$NOW"
+eq "a 307 to the back end's own https:// URL is not followed either" \
+	"$out $(stored "$U" 'len(r)') $(posts "$U")" "delivered 0 retried 1 dead 0 0 1"
 
 finish
