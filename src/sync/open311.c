@@ -378,9 +378,11 @@ static enum hatch_err get_def(struct sync_http *h, const struct config_destinati
 	{
 		if (!json_is_true(json_object_get(a, "variable")))
 			continue;
-		const char *c = json_string_value(json_object_get(a, "code"));
+		/* A code may be a number; it is sent as text all the same. */
+		char c[65];
+		json_text(json_object_get(a, "code"), c, sizeof c);
 		const char *t = json_string_value(json_object_get(a, "datatype"));
-		if (!c || !t)
+		if (!c[0] || !t)
 			continue;
 		struct def_attr *da = &d->attrs[d->nattrs++];
 		copy_text(da->code, sizeof da->code, c);
