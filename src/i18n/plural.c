@@ -229,11 +229,10 @@ struct i18n_plural *i18n_plural_compile(const char *header_value, unsigned *nplu
 	}
 	struct parser p = {pl, v, 0, 0, false};
 	int root = expr(&p);
+	/* The expression ends at ';' (other header parts may follow) or at
+	 * the end. */
 	skip(&p);
-	if (*p.s == ';')
-		p.s++;
-	skip(&p);
-	if (p.bad || root < 0 || *p.s) {
+	if (p.bad || root < 0 || (*p.s && *p.s != ';')) {
 		mem_free(v);
 		mem_free(r);
 		return NULL;
