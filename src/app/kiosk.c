@@ -235,7 +235,7 @@ static int kiosk_setup(struct kiosk *k, const char *config_path, const char *jou
 	for (size_t i = 0; i < k->cfg.nlanguages && nl < 16; i++) {
 		const struct i18n_language *l = i18n_language(k->cfg.languages[i]);
 		if (l)
-			k->languages[nl++] = (struct ui_language){l->code, l->name};
+			k->languages[nl++] = (struct ui_language){l->code, l->name, l->rtl};
 	}
 	k->ucfg = (struct ui_config){
 		.council = k->cfg.council,

@@ -1003,6 +1003,34 @@ void ui_build(struct ui *ui)
 	focus_ring(ui);
 }
 
+/* A right-to-left language's screen is the left-to-right one mirrored:
+ * alignment, the order of Back and Continue, lists and columns. Two things
+ * keep their own direction: the on-screen keyboard (its keys stay where a
+ * keyboard has them) and what is typed into a box, which moves with its box
+ * but reads in the direction of its own letters (a postcode, an email). */
+static void mirror(struct ui *ui)
+{
+	int W = ui->width;
+	for (size_t i = 0; i < ui->draw.n; i++) {
+		struct ui_cmd *c = &ui->draw.cmds[i];
+		const struct ui_widget *w = c->widget >= 0 && (size_t)c->widget < ui->nw
+						    ? &ui->w[c->widget]
+						    : NULL;
+		if (w && w->role == UI_ROLE_KEY)
+			continue;
+		if (w && w->role == UI_ROLE_TEXTBOX) {
+			c->r.x += (W - w->rect.x - w->rect.w) - w->rect.x;
+			if (c->kind == UI_CMD_TEXT)
+				c->dir = UI_DIR_AUTO;
+			continue;
+		}
+		c->r.x = W - c->r.x - c->r.w;
+	}
+	for (size_t i = 0; i < ui->nw; i++)
+		if (ui->w[i].role != UI_ROLE_KEY)
+			ui->w[i].rect.x = W - ui->w[i].rect.x - ui->w[i].rect.w;
+}
+
 enum hatch_err ui_layout(struct ui *ui, int w, int h, const struct ui_metrics *m,
 			 uint64_t now)
 {
@@ -1015,11 +1043,14 @@ enum hatch_err ui_layout(struct ui *ui, int w, int h, const struct ui_metrics *m
 	    session_current(ui->session) != ui->field_step)
 		return HATCH_ERR_STATE;
 	compute_style(ui);
+	snprintf(ui->draw.lang, sizeof ui->draw.lang, "%s", ui->language);
 	ui_build(ui);
 	if (!ui->nomem && ui->scroll_max > 0 && ui->nw) {
 		/* The footer's scroll buttons take room once the body
 		 * overflows; the first pass could not know, so lay out again. */
 		ui_build(ui);
 	}
+	if (!ui->nomem && ui->rtl)
+		mirror(ui);
 	return ui->nomem ? HATCH_ERR_NOMEM : HATCH_OK;
 }

@@ -35,6 +35,24 @@ void ui_fill_count(char *out, size_t size, const char *tmpl, long n)
 	msg_fill(out, size, tmpl, keys, vals, 1);
 }
 
+/* Shows the language at INDEX of the configured ones (the first when out
+ * of range; English when there are none), with its direction; errors on
+ * the page are said again in it. */
+static void set_language(struct ui *ui, size_t index)
+{
+	if (!ui->cfg.nlanguages) {
+		ui->language = "en";
+		ui->rtl = false;
+		return;
+	}
+	if (index >= ui->cfg.nlanguages)
+		index = 0;
+	ui->language = ui->cfg.languages[index].code;
+	ui->rtl = ui->cfg.languages[index].rtl;
+	if (ui->session)
+		session_set_translation(ui->session, &ui->host.tr);
+}
+
 struct ui *ui_create(const struct ui_config *cfg, const struct ui_host *host,
 		     const struct journey *const *journeys, size_t n)
 {
@@ -51,7 +69,7 @@ struct ui *ui_create(const struct ui_config *cfg, const struct ui_host *host,
 	ui->host = *host;
 	ui->journeys = journeys;
 	ui->njourneys = n;
-	ui->language = cfg->nlanguages ? cfg->languages[0].code : "en";
+	set_language(ui, 0);
 	ui->field_step = (size_t)-1;
 	ui->screen = UI_SCREEN_WELCOME;
 	return ui;
@@ -75,7 +93,7 @@ static void end_session(struct ui *ui)
 	ui->journey = NULL;
 	wipe_fields(ui);
 	mem_wipe(ui->reference, sizeof ui->reference);
-	ui->language = ui->cfg.nlanguages ? ui->cfg.languages[0].code : "en";
+	set_language(ui, 0);
 	ui->screen = UI_SCREEN_WELCOME;
 	ui->dialog_timeout = ui->dialog_save_failed = false;
 	ui->kbd_visible = false;
@@ -547,7 +565,7 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 	case UI_ACT_START: go_screen(ui, UI_SCREEN_SERVICES); break;
 	case UI_ACT_LANGUAGE:
 		if (w->arg >= 0 && (size_t)w->arg < ui->cfg.nlanguages)
-			ui->language = ui->cfg.languages[w->arg].code;
+			set_language(ui, (size_t)w->arg);
 		break;
 	case UI_ACT_SERVICE: start_journey(ui, (size_t)w->arg); break;
 	case UI_ACT_CONTINUE:
@@ -860,7 +878,7 @@ void ui_select_language(struct ui *ui, const char *code)
 {
 	for (size_t i = 0; i < ui->cfg.nlanguages; i++)
 		if (!strcmp(ui->cfg.languages[i].code, code))
-			ui->language = ui->cfg.languages[i].code;
+			set_language(ui, i);
 }
 
 void ui_show_screen(struct ui *ui, enum ui_screen screen)

@@ -45,6 +45,12 @@ enum ui_cmd_kind {
 	UI_CMD_UNCLIP,
 };
 
+/* The base direction of a text run, for the bidirectional algorithm: a
+ * right-to-left page's runs are RTL, with any Latin words and numbers in
+ * them still read left to right; typed answers take the direction of their
+ * first strong letter. */
+enum ui_dir { UI_DIR_LTR, UI_DIR_RTL, UI_DIR_AUTO };
+
 struct ui_cmd {
 	enum ui_cmd_kind kind;
 	struct ui_rect r;
@@ -52,6 +58,7 @@ struct ui_cmd {
 	int thickness;
 	enum ui_font font;
 	int px;
+	enum ui_dir dir;   /* TEXT */
 	size_t text, len;  /* TEXT: bytes in the list's arena; ICON: the name */
 	size_t qr_width;   /* QR: modules a side; the modules are at TEXT */
 	int widget;        /* the widget it belongs to, or -1 */
@@ -62,6 +69,9 @@ struct ui_draw_list {
 	size_t n, cap;
 	char *arena;
 	size_t arena_len, arena_cap;
+	/* The language shown (BCP 47): the renderer picks the faces of its
+	 * script by it (Nastaliq for Urdu, Naskh for Arabic). */
+	char lang[16];
 };
 
 /* The bytes of a TEXT, ICON or QR command. */
@@ -170,6 +180,7 @@ enum ui_screen {
 struct ui_language {
 	const char *code;    /* "cy" */
 	const char *name;    /* in its own language and script: "Cymraeg" */
+	bool rtl;            /* written right to left: the screens are mirrored */
 };
 
 struct ui_config {

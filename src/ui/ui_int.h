@@ -60,6 +60,7 @@ struct ui {
 	struct session *session;
 	const struct journey *journey;
 	const char *language;
+	bool rtl;                /* the language is written right to left */
 
 	/* What is typed or chosen on the current step, until Continue. */
 	size_t field_step;

@@ -28,7 +28,7 @@
 
 static const struct cdate today = {2026, 6, 15};
 
-static const struct ui_language langs[] = {{"en", "English"}, {"cy", "Cymraeg"}};
+static const struct ui_language langs[] = {{"en", "English", false}, {"cy", "Cymraeg", false}};
 
 static enum hatch_err submit(void *user, struct session *s, const char *language,
                              char *ref)
