@@ -247,7 +247,7 @@ static int kiosk_setup(struct kiosk *k, const char *config_path, const char *jou
 		.languages = k->languages,
 		.nlanguages = nl,
 	};
-	struct ui_host host = {k, host_submit, host_today, {host_text, host_ntext, k}};
+	struct ui_host host = {k, host_submit, host_today, {host_text, host_ntext, k}, NULL};
 	k->ui = ui_create(&k->ucfg, &host, (const struct journey *const *)k->journeys,
 			  k->njourneys);
 	if (!k->ui) {
@@ -449,23 +449,27 @@ out:
 static const char screenshot_help[] =
 	"Usage: hatch screenshot --out FILE.png [--screen NAME | --journey ID --step ID\n"
 	"                        [--answers FILE.json]] [--size WxH] [--lang CODE]\n"
+	"                        [--text-size 100|150|200] [--contrast standard|high]\n"
 	"                        [--config FILE]\n"
 	"\n"
 	"Renders one screen of the kiosk to a PNG without a display.\n"
 	"\n"
-	"  --screen NAME      welcome (default), services, help or timeout\n"
+	"  --screen NAME      welcome (default), services, help, settings or timeout\n"
 	"  --journey ID       a bundled journey, with --step ID: one of its pages\n"
 	"  --answers FILE     a JSON object of step id -> answer as typed (a string, or\n"
 	"                     a list of strings for dates, addresses and multiple\n"
 	"                     choices) that lead to the step\n"
 	"  --size WxH         default 800x480\n"
 	"  --lang CODE        the language chosen on Welcome\n"
+	"  --text-size PCT    the citizen's text size setting (default 100)\n"
+	"  --contrast THEME   standard (default) or high\n"
 	"  --today YYYY-MM-DD the date the answers are checked against (default: today)\n";
 
 int cmd_screenshot(int argc, char **argv)
 {
 	const char *out = NULL, *screen = "welcome", *journey = NULL, *step = NULL,
-		   *answers = NULL, *lang = NULL, *config = NULL, *today = NULL;
+		   *answers = NULL, *lang = NULL, *config = NULL, *today = NULL,
+		   *text_size = NULL, *contrast = NULL;
 	int w = 800, h = 480;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -481,6 +485,8 @@ int cmd_screenshot(int argc, char **argv)
 				    : !strcmp(a, "--lang")    ? &lang
 				    : !strcmp(a, "--config")  ? &config
 				    : !strcmp(a, "--today")   ? &today
+				    : !strcmp(a, "--text-size") ? &text_size
+				    : !strcmp(a, "--contrast") ? &contrast
 							      : NULL;
 		if (!slot && strcmp(a, "--size"))
 			return app_usage_error("screenshot: unknown option '%s'", a);
@@ -497,6 +503,17 @@ int cmd_screenshot(int argc, char **argv)
 		return app_usage_error("screenshot: name the PNG with --out FILE");
 	if (!journey != !step)
 		return app_usage_error("screenshot: --journey and --step go together");
+	struct ui_prefs prefs = {100, false, false, false};
+	if (text_size) {
+		if (strcmp(text_size, "100") && strcmp(text_size, "150") && strcmp(text_size, "200"))
+			return app_usage_error("screenshot: --text-size takes 100, 150 or 200");
+		prefs.text_percent = text_size[0] == '1' ? (text_size[1] == '5' ? 150 : 100) : 200;
+	}
+	if (contrast) {
+		if (strcmp(contrast, "standard") && strcmp(contrast, "high"))
+			return app_usage_error("screenshot: --contrast takes standard or high");
+		prefs.high_contrast = !strcmp(contrast, "high");
+	}
 	struct kiosk k;
 	memset(&k, 0, sizeof k);
 	if (today) {
@@ -528,6 +545,7 @@ int cmd_screenshot(int argc, char **argv)
 		/* Choose it as a citizen would, on Welcome. */
 		ui_select_language(k.ui, lang);
 	}
+	ui_set_prefs(k.ui, &prefs);
 	uint64_t now = 1000000;
 	if (journey) {
 		char *text = NULL;
@@ -550,6 +568,8 @@ int cmd_screenshot(int argc, char **argv)
 		ui_show_screen(k.ui, UI_SCREEN_SERVICES);
 	} else if (!strcmp(screen, "help")) {
 		ui_show_screen(k.ui, UI_SCREEN_HELP);
+	} else if (!strcmp(screen, "settings")) {
+		ui_show_screen(k.ui, UI_SCREEN_SETTINGS);
 	} else if (!strcmp(screen, "timeout")) {
 		ui_show_screen(k.ui, UI_SCREEN_SERVICES);
 		ui_show_timeout(k.ui, now - 7000);

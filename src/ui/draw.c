@@ -37,8 +37,38 @@ void ui_draw_free(struct ui_draw_list *d)
 	memset(d, 0, sizeof *d);
 }
 
-int ui_push_cmd(struct ui *ui, const struct ui_cmd *c)
+static bool same(struct ui_color a, struct ui_color b)
 {
+	return a.r == b.r && a.g == b.g && a.b == b.b && a.a == b.a;
+}
+
+/* The high contrast theme: every text at least 7:1 against what it is on.
+ * Black text and borders on white, black buttons with white text, darker
+ * links and errors; the council's colour gives way to black. */
+static const struct ui_color HC_BLUE = {0, 48, 120, 255};  /* links: 12.6:1 on white */
+static const struct ui_color HC_RED = {148, 37, 20, 255};  /* errors: 8.6:1 on white */
+
+struct ui_color ui_theme_color(const struct ui *ui, struct ui_color c)
+{
+	if (!ui->prefs.high_contrast)
+		return c;
+	if (same(c, UI_GREEN) || same(c, UI_DARK_GREEN) || same(c, UI_GREY) ||
+	    same(c, UI_MID_GREY) || same(c, ui->cfg.brand))
+		return UI_BLACK;
+	if (same(c, UI_LIGHT_GREY))
+		return UI_WHITE;
+	if (same(c, UI_BLUE))
+		return HC_BLUE;
+	if (same(c, UI_RED))
+		return HC_RED;
+	return c;
+}
+
+int ui_push_cmd(struct ui *ui, const struct ui_cmd *c0)
+{
+	struct ui_cmd mapped = *c0;
+	mapped.color = ui_theme_color(ui, c0->color);
+	const struct ui_cmd *c = &mapped;
 	struct ui_draw_list *d = &ui->draw;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 256;

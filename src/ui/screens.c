@@ -25,11 +25,15 @@ static void compute_style(struct ui *ui)
 	st->unit = MAX(1, S(ui, 1));
 	st->target = ui_min_target(ui->cfg.dpi);
 	st->pad = S(ui, narrow ? 16 : 24);
-	st->body_px = S(ui, narrow ? 22 : 26);
-	st->caption_px = S(ui, narrow ? 19 : 22);
-	st->button_px = S(ui, narrow ? 22 : 26);
-	st->heading_px = S(ui, narrow ? 30 : 44);
-	st->title_px = S(ui, narrow ? 22 : 28);
+	/* The citizen's text size scales every text; what holds text grows
+	 * with it (buttons, rows and boxes are sized from their text). */
+	int pct = ui->prefs.text_percent;
+	st->body_px = S(ui, narrow ? 22 : 26) * pct / 100;
+	st->caption_px = S(ui, narrow ? 19 : 22) * pct / 100;
+	st->button_px = S(ui, narrow ? 22 : 26) * pct / 100;
+	st->heading_px = S(ui, narrow ? 30 : 44) * pct / 100;
+	st->title_px = S(ui, narrow ? 22 : 28) * pct / 100;
+	st->target = MAX(st->target, ui_line_height(ui, UI_FONT_BOLD, st->button_px) + st->pad / 2);
 	st->header_h = MAX(st->target, ui_line_height(ui, UI_FONT_BOLD, st->title_px)) +
 		       st->pad / 2 * 2;
 	st->footer_h = st->target + st->pad;
@@ -107,37 +111,117 @@ static void icon(struct ui *ui, struct ui_rect r, const char *name, int widget)
 
 /* ---- header, footer, keyboard ---- */
 
+/* A header button: optional icon, then a label (or the icon alone when
+ * COMPACT). Returns its width for WIDTH_ONLY. */
+static int header_button(struct ui *ui, int x, const char *icon_name, const char *label,
+			 const char *name, enum ui_action a, int arg, bool compact, bool width_only)
+{
+	const struct ui_style *st = &ui->st;
+	int is = st->target * 2 / 3;
+	bool text = !compact || !icon_name;
+	int tw = text ? ui_text_width(ui, UI_FONT_BOLD, st->button_px, label, strlen(label)) : 0;
+	int w = st->pad / 2 + (icon_name ? is : 0) + (icon_name && text ? st->pad / 3 : 0) + tw +
+		st->pad / 2;
+	w = MAX(w, st->target);
+	if (width_only)
+		return w;
+	struct ui_rect r = {x, (st->header_h - st->target) / 2, w, st->target};
+	int wi = ui_add_widget(ui, UI_ROLE_BUTTON, a, arg, r, name, true);
+	ui_rect_cmd(ui, r, UI_WHITE, wi);
+	int ix = r.x + (text ? st->pad / 2 : (w - is) / 2);
+	if (icon_name)
+		icon(ui, (struct ui_rect){ix, r.y + (r.h - is) / 2, is, is}, icon_name, wi);
+	if (text) {
+		int lh = ui_line_height(ui, UI_FONT_BOLD, st->button_px);
+		int lx = icon_name ? ix + is + st->pad / 3 : r.x + (w - tw) / 2;
+		ui_text_cmd(ui, lx, r.y + (r.h - lh) / 2, UI_FONT_BOLD, st->button_px, UI_BLACK,
+			    label, strlen(label), wi);
+	}
+	return w;
+}
+
+/* The header: the council's name, then the controls every screen has: the
+ * one-tap switch between the first two languages (English and Welsh in
+ * Wales), the settings (text size, contrast, speech, more time, every
+ * language), and help from staff. Labels give way to icons when the room
+ * runs out (large text on a small screen); their names stay for speech. */
 static void header(struct ui *ui)
 {
 	const struct ui_style *st = &ui->st;
 	struct ui_rect r = {0, 0, ui->width, st->header_h};
 	ui_rect_cmd(ui, r, ui->cfg.brand, -1);
 	const char *help = ui_tr(ui, N_("Get help"));
-	int bw = button_width(ui, help) + st->target / 2;
-	struct ui_rect hb = {ui->width - st->pad - bw, (st->header_h - st->target) / 2, bw,
-			     st->target};
-	/* The council's name, cut to the room left beside the help button. */
-	int room = hb.x - 2 * st->pad;
+	const char *settings = ui_tr(ui, N_("Settings"));
+	const char *help_name = ui_tr(ui, N_("Get help from staff"));
+	const char *settings_name = ui_tr(ui, N_("Settings: text size, colours, speech and language"));
+	/* The language to switch to: the second when the first is shown, else
+	 * the first. Its name is in its own language. */
+	const struct ui_language *other = NULL;
+	int other_i = 0;
+	if (ui->cfg.nlanguages >= 2) {
+		other_i = strcmp(ui->language, ui->cfg.languages[0].code) ? 0 : 1;
+		other = &ui->cfg.languages[other_i];
+	}
+	bool show_help = ui->screen != UI_SCREEN_HELP;
+	bool show_settings = ui->screen != UI_SCREEN_SETTINGS;
+	int gap = st->pad / 2;
+	bool compact = false;
+	int need = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		compact = pass == 1;
+		need = 0;
+		if (show_help)
+			need += header_button(ui, 0, "help", help, help_name, UI_ACT_HELP, 0, compact,
+					      true) + gap;
+		if (show_settings)
+			need += header_button(ui, 0, "settings", settings, settings_name,
+					      UI_ACT_SETTINGS, 0, compact, true) + gap;
+		if (other)
+			need += header_button(ui, 0, NULL, other->name, other->name,
+					      UI_ACT_LANG_SWITCH, other_i, compact, true) + gap;
+		if (need + st->pad + S(ui, 120) <= ui->width)
+			break;
+	}
+	int x = ui->width - st->pad;
+	if (show_help) {
+		x -= header_button(ui, 0, "help", help, help_name, UI_ACT_HELP, 0, compact, true);
+		header_button(ui, x, "help", help, help_name, UI_ACT_HELP, 0, compact, false);
+		x -= gap;
+	}
+	if (show_settings) {
+		x -= header_button(ui, 0, "settings", settings, settings_name, UI_ACT_SETTINGS, 0,
+				   compact, true);
+		header_button(ui, x, "settings", settings, settings_name, UI_ACT_SETTINGS, 0,
+			      compact, false);
+		x -= gap;
+	}
+	if (other) {
+		x -= header_button(ui, 0, NULL, other->name, other->name, UI_ACT_LANG_SWITCH,
+				   other_i, compact, true);
+		header_button(ui, x, NULL, other->name, other->name, UI_ACT_LANG_SWITCH, other_i,
+			      compact, false);
+		x -= gap;
+	}
+	/* The council's name, cut to the room left. */
+	int room = x - st->pad;
 	const char *name = ui->cfg.council ? ui->cfg.council : "";
 	size_t n = strlen(name);
 	while (n && ui_text_width(ui, UI_FONT_BOLD, st->title_px, name, n) > room)
 		n--;
 	while (n && ((unsigned char)name[n] & 0xC0) == 0x80)
 		n--;
-	int th = ui_line_height(ui, UI_FONT_BOLD, st->title_px);
-	ui_text_cmd(ui, st->pad, (st->header_h - th) / 2, UI_FONT_BOLD, st->title_px, UI_WHITE,
-		    name, n, -1);
-	if (ui->screen != UI_SCREEN_HELP) {
-		int wi = ui_add_widget(ui, UI_ROLE_BUTTON, UI_ACT_HELP, 0, hb,
-				       ui_tr(ui, N_("Get help from staff")), true);
-		ui_rect_cmd(ui, hb, UI_WHITE, wi);
-		int is = st->target * 2 / 3;
-		icon(ui, (struct ui_rect){hb.x + st->pad / 2, hb.y + (hb.h - is) / 2, is, is},
-		     "help", wi);
-		int lh = ui_line_height(ui, UI_FONT_BOLD, st->button_px);
-		ui_text_cmd(ui, hb.x + st->pad / 2 + is + st->pad / 3, hb.y + (hb.h - lh) / 2,
-			    UI_FONT_BOLD, st->button_px, UI_BLACK, help, strlen(help), wi);
+	/* Cut at a word when it is cut at all. */
+	if (n < strlen(name)) {
+		size_t sp = n;
+		while (sp && name[sp] != ' ')
+			sp--;
+		if (sp)
+			n = sp;
 	}
+	int th = ui_line_height(ui, UI_FONT_BOLD, st->title_px);
+	if (room > 0)
+		ui_text_cmd(ui, st->pad, (st->header_h - th) / 2, UI_FONT_BOLD, st->title_px,
+			    UI_WHITE, name, n, -1);
 }
 
 struct footer_spec {
@@ -814,6 +898,77 @@ static void help_page(struct ui *ui, struct col *c)
 		       back, UI_ACT_HELP_RETURN, 0, true) + st->pad;
 }
 
+/* One setting: its name, a hint, and its choices as a row of big toggles
+ * (wrapping onto more rows when narrow). */
+static void setting(struct ui *ui, struct col *c, const char *title, const char *hint,
+		    const char *const *labels, const int *args, size_t n, enum ui_action a,
+		    int current)
+{
+	const struct ui_style *st = &ui->st;
+	para(ui, c, UI_FONT_BOLD, st->body_px, UI_BLACK, title, st->unit * 4);
+	if (hint)
+		para(ui, c, UI_FONT_REGULAR, st->caption_px, UI_GREY, hint, st->pad / 2);
+	int gap = st->pad / 2;
+	int widest = 0;
+	for (size_t i = 0; i < n; i++)
+		widest = MAX(widest, button_width(ui, labels[i]));
+	int cols = MAX(1, MIN((int)n, (c->w + gap) / (widest + gap)));
+	int w = (c->w - gap * (cols - 1)) / cols;
+	int lh = ui_line_height(ui, UI_FONT_BOLD, st->button_px);
+	int h = MAX(st->target, lh + st->pad / 2);
+	for (size_t i = 0; i < n; i++) {
+		int col = (int)i % cols;
+		struct ui_rect r = {c->x + col * (w + gap), c->y, w, h};
+		bool on = args[i] == current;
+		int wi = ui_add_widget(ui, UI_ROLE_RADIO, a, args[i], r, labels[i], true);
+		ui->w[wi].checked = on;
+		ui_rect_cmd(ui, r, on ? UI_BLUE : UI_WHITE, wi);
+		ui_border_cmd(ui, r, on ? UI_BLUE : UI_GREY, 2 * st->unit, wi);
+		int tw = ui_text_width(ui, UI_FONT_BOLD, st->button_px, labels[i], strlen(labels[i]));
+		ui_text_cmd(ui, r.x + (r.w - tw) / 2, r.y + (r.h - lh) / 2, UI_FONT_BOLD,
+			    st->button_px, on ? UI_WHITE : UI_BLACK, labels[i], strlen(labels[i]), wi);
+		if (col == cols - 1 || i + 1 == n)
+			c->y += h + gap;
+	}
+	c->y += st->pad / 2;
+}
+
+static void settings_page(struct ui *ui, struct col *c, struct footer_spec *f)
+{
+	const struct ui_prefs *p = &ui->prefs;
+	heading(ui, c, ui_tr(ui, N_("Settings")));
+	static const int sizes[] = {100, 150, 200}, off_on[] = {0, 1};
+	const char *size_labels[] = {"100%", "150%", "200%"};
+	setting(ui, c, ui_tr(ui, N_("Text size")), NULL, size_labels, sizes, 3, UI_ACT_TEXT_SIZE,
+		p->text_percent);
+	const char *contrast[] = {ui_tr(ui, N_("Standard")), ui_tr(ui, N_("High contrast"))};
+	setting(ui, c, ui_tr(ui, N_("Colours")), NULL, contrast, off_on, 2, UI_ACT_CONTRAST,
+		p->high_contrast);
+	const char *onoff[] = {ui_tr(ui, N_("Off")), ui_tr(ui, N_("On"))};
+	setting(ui, c, ui_tr(ui, N_("Read the screen aloud")),
+		ui_tr(ui, N_("When this is on, touch something once to hear it, and twice to choose it.")),
+		onoff, off_on, 2, UI_ACT_SPEECH, p->speech);
+	setting(ui, c, ui_tr(ui, N_("More time")),
+		ui_tr(ui, N_("Doubles the time before the kiosk asks if you need more time.")), onoff,
+		off_on, 2, UI_ACT_EXTRA_TIME, p->more_time);
+	if (ui->cfg.nlanguages > 1) {
+		const char *names[16];
+		int idx[16];
+		size_t n = MIN(ui->cfg.nlanguages, 16);
+		int current = 0;
+		for (size_t i = 0; i < n; i++) {
+			names[i] = ui->cfg.languages[i].name;
+			idx[i] = (int)i;
+			if (!strcmp(ui->cfg.languages[i].code, ui->language))
+				current = (int)i;
+		}
+		setting(ui, c, ui_tr(ui, N_("Language")), NULL, names, idx, n, UI_ACT_LANGUAGE,
+			current);
+	}
+	f->primary = ui_tr(ui, N_("Done"));
+	f->primary_action = UI_ACT_HELP_RETURN;
+}
+
 static void step_page(struct ui *ui, struct col *c, struct footer_spec *f)
 {
 	const struct ui_style *st = &ui->st;
@@ -824,8 +979,12 @@ static void step_page(struct ui *ui, struct col *c, struct footer_spec *f)
 	if (journey_kind_is_question(s->kind)) {
 		size_t at, total;
 		session_progress(ui->session, &at, &total);
-		char prog[120];
-		snprintf(prog, sizeof prog, ui_tr(ui, N_("Question %zu of %zu")), at, total);
+		char prog[160], a[24], t[24];
+		snprintf(a, sizeof a, "%zu", at);
+		snprintf(t, sizeof t, "%zu", total);
+		static const char *const keys[] = {"index", "total"};
+		const char *const vals[] = {a, t};
+		msg_fill(prog, sizeof prog, ui_tr(ui, N_("Question {index} of {total}")), keys, vals, 2);
 		error_summary(ui, c);
 		para(ui, c, UI_FONT_REGULAR, st->caption_px, UI_GREY, prog, st->unit * 4);
 		heading(ui, c, ui_tr(ui, s->question));
@@ -894,6 +1053,9 @@ static void dialog(struct ui *ui)
 	ui_border_cmd(ui, box, UI_BLACK, 3 * st->unit, wi);
 	c.y = box.y + st->pad;
 	para(ui, &c, UI_FONT_BOLD, st->heading_px * 3 / 4, UI_BLACK, title, st->pad / 2);
+	int th = text_h(ui, &c, UI_FONT_REGULAR, st->body_px, text, c.w);
+	ui_add_widget(ui, UI_ROLE_TEXT, UI_ACT_NONE, 0, (struct ui_rect){c.x, c.y, c.w, th}, text,
+		      false);
 	para(ui, &c, UI_FONT_REGULAR, st->body_px, UI_BLACK, text, st->pad);
 	c.y += button(ui, (struct ui_rect){c.x, c.y, c.w, st->target}, yes,
 		      ui->dialog_timeout ? UI_ACT_MORE_TIME : UI_ACT_DISMISS, 0, true) + st->pad;
@@ -945,7 +1107,9 @@ void ui_build(struct ui *ui)
 
 	/* The body, in its own coordinates first (y from 0), then moved into
 	 * place once its height and the scroll are known. */
-	int maxw = ui->width >= 1400 ? S(ui, 1100) : ui->width;
+	/* A readable line length, which grows with the text. */
+	int maxw = ui->width >= 1400 ? MIN(ui->width, S(ui, 1100) * ui->prefs.text_percent / 100)
+				     : ui->width;
 	int cw = MIN(ui->width - 2 * st->pad, maxw - 2 * st->pad);
 	struct col c = {(ui->width - cw) / 2, cw, st->pad};
 	size_t w0 = ui->nw;
@@ -959,6 +1123,7 @@ void ui_build(struct ui *ui)
 		f.back = ui_tr(ui, N_("Back"));
 		break;
 	case UI_SCREEN_HELP: help_page(ui, &c); break;
+	case UI_SCREEN_SETTINGS: settings_page(ui, &c, &f); break;
 	case UI_SCREEN_STEP: step_page(ui, &c, &f); break;
 	}
 	size_t c1 = ui->draw.n, w1 = ui->nw;
@@ -1052,5 +1217,7 @@ enum hatch_err ui_layout(struct ui *ui, int w, int h, const struct ui_metrics *m
 	}
 	if (!ui->nomem && ui->rtl)
 		mirror(ui);
+	if (!ui->nomem)
+		ui_announce(ui);
 	return ui->nomem ? HATCH_ERR_NOMEM : HATCH_OK;
 }

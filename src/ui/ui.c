@@ -70,6 +70,8 @@ struct ui *ui_create(const struct ui_config *cfg, const struct ui_host *host,
 	ui->journeys = journeys;
 	ui->njourneys = n;
 	set_language(ui, 0);
+	ui->prefs = (struct ui_prefs){100, false, false, false};
+	ui->explored = -1;
 	ui->field_step = (size_t)-1;
 	ui->screen = UI_SCREEN_WELCOME;
 	return ui;
@@ -94,6 +96,8 @@ static void end_session(struct ui *ui)
 	wipe_fields(ui);
 	mem_wipe(ui->reference, sizeof ui->reference);
 	set_language(ui, 0);
+	ui->prefs = (struct ui_prefs){100, false, false, false};
+	ui->explored = -1;
 	ui->screen = UI_SCREEN_WELCOME;
 	ui->dialog_timeout = ui->dialog_save_failed = false;
 	ui->kbd_visible = false;
@@ -193,6 +197,8 @@ enum ui_kbd_layout ui_field_layout(const struct ui *ui, int box)
 
 static void set_focus(struct ui *ui, enum ui_action a, int arg)
 {
+	if (!ui->has_focus || ui->focus_action != a || ui->focus_arg != arg)
+		ui->say_focus = true;
 	ui->has_focus = true;
 	ui->focus_action = a;
 	ui->focus_arg = arg;
@@ -235,6 +241,8 @@ static size_t boxes_for(const struct journey_step *st)
  * Change), focus goes to the first control, the page scrolls to the top. */
 static void enter_step(struct ui *ui)
 {
+	ui->say_page = true;
+	ui->explored = -1;
 	const struct journey_step *st = session_step(ui->session);
 	size_t cur = session_current(ui->session);
 	wipe_fields(ui);
@@ -264,11 +272,17 @@ static void enter_step(struct ui *ui)
 			      : session_finished(ui->session) ? UI_ACT_FINISH
 							      : UI_ACT_CONTINUE,
 			  0);
+	/* A new page opens at its top, heading first; only a box the
+	 * keyboard would cover, or keys in use, scroll to the focus. */
+	if (!ui->nfields && !ui->focus_visible)
+		ui->reveal_focus = false;
 	ui->screen = UI_SCREEN_STEP;
 }
 
 static void go_screen(struct ui *ui, enum ui_screen s)
 {
+	ui->say_page = true;
+	ui->explored = -1;
 	ui->screen = s;
 	ui->scroll = 0;
 	ui->scroll_max = 0;
@@ -278,9 +292,12 @@ static void go_screen(struct ui *ui, enum ui_screen s)
 	switch (s) {
 	case UI_SCREEN_WELCOME: set_focus(ui, UI_ACT_START, 0); break;
 	case UI_SCREEN_SERVICES: set_focus(ui, UI_ACT_SERVICE, 0); break;
-	case UI_SCREEN_HELP: set_focus(ui, UI_ACT_HELP_RETURN, 0); break;
+	case UI_SCREEN_HELP:
+	case UI_SCREEN_SETTINGS: set_focus(ui, UI_ACT_HELP_RETURN, 0); break;
 	case UI_SCREEN_STEP: break;
 	}
+	if (!ui->focus_visible)
+		ui->reveal_focus = false;
 }
 
 static bool start_journey(struct ui *ui, size_t i)
@@ -366,8 +383,11 @@ static void do_back(struct ui *ui)
 	switch (ui->screen) {
 	case UI_SCREEN_SERVICES: go_screen(ui, UI_SCREEN_WELCOME); break;
 	case UI_SCREEN_HELP:
+	case UI_SCREEN_SETTINGS:
 		ui->screen = ui->help_from;
 		ui->guard_until = ui->now + UI_GUARD_MS;
+		ui->say_page = true;
+		ui->explored = -1;
 		break;
 	case UI_SCREEN_STEP:
 		if (session_back(ui->session))
@@ -564,8 +584,11 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 	switch (w->action) {
 	case UI_ACT_START: go_screen(ui, UI_SCREEN_SERVICES); break;
 	case UI_ACT_LANGUAGE:
-		if (w->arg >= 0 && (size_t)w->arg < ui->cfg.nlanguages)
+		if (w->arg >= 0 && (size_t)w->arg < ui->cfg.nlanguages) {
 			set_language(ui, (size_t)w->arg);
+			set_focus(ui, w->action, w->arg);
+			ui->say_focus = true;
+		}
 		break;
 	case UI_ACT_SERVICE: start_journey(ui, (size_t)w->arg); break;
 	case UI_ACT_CONTINUE:
@@ -574,15 +597,46 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 		break;
 	case UI_ACT_BACK: do_back(ui); break;
 	case UI_ACT_HELP:
-		if (ui->screen != UI_SCREEN_HELP) {
+	case UI_ACT_SETTINGS: {
+		enum ui_screen to = w->action == UI_ACT_HELP ? UI_SCREEN_HELP : UI_SCREEN_SETTINGS;
+		if (ui->screen == to)
+			break;
+		/* From one of the two to the other, Done still goes back to
+		 * where the citizen was. */
+		if (ui->screen != UI_SCREEN_HELP && ui->screen != UI_SCREEN_SETTINGS)
 			ui->help_from = ui->screen;
-			go_screen(ui, UI_SCREEN_HELP);
-		}
+		go_screen(ui, to);
 		break;
+	}
 	case UI_ACT_HELP_RETURN:
 		ui->screen = ui->help_from;
 		ui->guard_until = ui->now + UI_GUARD_MS;
 		ui->has_focus = false;
+		ui->say_page = true;
+		ui->explored = -1;
+		break;
+	case UI_ACT_LANG_SWITCH:
+		if (w->arg >= 0 && (size_t)w->arg < ui->cfg.nlanguages) {
+			set_language(ui, (size_t)w->arg);
+			ui->say_page = true;
+		}
+		break;
+	case UI_ACT_TEXT_SIZE:
+		ui->prefs.text_percent = w->arg == 150 || w->arg == 200 ? w->arg : 100;
+		set_focus(ui, w->action, w->arg);
+		break;
+	case UI_ACT_CONTRAST:
+		ui->prefs.high_contrast = w->arg != 0;
+		set_focus(ui, w->action, w->arg);
+		break;
+	case UI_ACT_SPEECH:
+		ui->prefs.speech = w->arg != 0;
+		set_focus(ui, w->action, w->arg);
+		ui->say_focus = true;
+		break;
+	case UI_ACT_EXTRA_TIME:
+		ui->prefs.more_time = w->arg != 0;
+		set_focus(ui, w->action, w->arg);
 		break;
 	case UI_ACT_FIELD: set_focus(ui, UI_ACT_FIELD, w->arg); break;
 	case UI_ACT_OPTION:
@@ -625,7 +679,9 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 static bool idle_applies(const struct ui *ui)
 {
 	return ui->screen != UI_SCREEN_WELCOME || ui->session ||
-	       (ui->cfg.nlanguages && strcmp(ui->language, ui->cfg.languages[0].code));
+	       (ui->cfg.nlanguages && strcmp(ui->language, ui->cfg.languages[0].code)) ||
+	       ui->prefs.text_percent != 100 || ui->prefs.high_contrast || ui->prefs.speech ||
+	       ui->prefs.more_time;
 }
 
 static bool inside(const struct ui_rect *r, int x, int y)
@@ -744,6 +800,12 @@ static bool handle_key(struct ui *ui, const struct ui_input *in)
 			return true;
 		}
 		return false;
+	case UI_KEY_HELP:
+		if (!dialog && ui->screen != UI_SCREEN_HELP) {
+			struct ui_widget hw = {.action = UI_ACT_HELP};
+			activate(ui, &hw);
+		}
+		return true;
 	case UI_KEY_ESCAPE:
 		if (ui->dialog_timeout) {
 			close_timeout(ui);
@@ -771,7 +833,7 @@ bool ui_handle(struct ui *ui, const struct ui_input *in)
 			return true; /* the countdown moved */
 		}
 		if (idle_applies(ui) &&
-		    in->ms >= ui->last_input + (uint64_t)ui->cfg.idle_seconds * 1000) {
+		    in->ms >= ui->last_input + (uint64_t)ui_idle_seconds(ui) * 1000) {
 			ui_show_timeout(ui, in->ms);
 			return true;
 		}
@@ -816,6 +878,18 @@ bool ui_handle(struct ui *ui, const struct ui_input *in)
 		if (i < 0 || i != ui->press_widget)
 			return false;
 		struct ui_widget w = ui->w[i];
+		if (ui->prefs.speech && i != ui->explored) {
+			/* Touch and hear: the first touch says what is there
+			 * and puts focus on it; a second touch on it acts. */
+			ui->explored = i;
+			if (w.focusable)
+				set_focus(ui, w.action, w.arg);
+			ui->say_focus = true;
+			if (w.action != UI_ACT_FIELD)
+				ui->kbd_visible = ui->kbd_visible && w.action == UI_ACT_KEY;
+			return true;
+		}
+		ui->explored = -1;
 		activate(ui, &w);
 		if (w.action == UI_ACT_FIELD)
 			caret_at(ui, &w, in->x);
@@ -830,6 +904,7 @@ bool ui_handle(struct ui *ui, const struct ui_input *in)
 		if (f && !dialog) {
 			insert_text(ui, f, in->text);
 			ui->reveal_focus = true;
+			ui_say(ui, in->text, true);
 			return true;
 		}
 		if (!strcmp(in->text, " ")) {
@@ -857,7 +932,7 @@ long ui_next_timer(const struct ui *ui, uint64_t now)
 	}
 	if (!idle_applies(ui))
 		return -1;
-	uint64_t at = ui->last_input + (uint64_t)ui->cfg.idle_seconds * 1000;
+	uint64_t at = ui->last_input + (uint64_t)ui_idle_seconds(ui) * 1000;
 	return at > now ? (long)(at - now) : 0;
 }
 
@@ -869,9 +944,134 @@ void ui_show_timeout(struct ui *ui, uint64_t now)
 	ui->saved_focus_arg = ui->focus_arg;
 	ui->saved_kbd_visible = ui->kbd_visible;
 	ui->dialog_timeout = true;
-	ui->dialog_deadline = now + (uint64_t)ui->cfg.warning_seconds * 1000;
+	ui->dialog_deadline = now + (uint64_t)ui_warning_seconds(ui) * 1000;
+	ui->say_page = true;
 	ui->kbd_visible = false;
 	set_focus(ui, UI_ACT_MORE_TIME, 0);
+}
+
+const struct ui_prefs *ui_prefs(const struct ui *ui)
+{
+	return &ui->prefs;
+}
+
+void ui_set_prefs(struct ui *ui, const struct ui_prefs *p)
+{
+	ui->prefs = *p;
+	if (p->text_percent != 150 && p->text_percent != 200)
+		ui->prefs.text_percent = 100;
+}
+
+int ui_idle_seconds(const struct ui *ui)
+{
+	return ui->cfg.idle_seconds * (ui->prefs.more_time ? 2 : 1);
+}
+
+int ui_warning_seconds(const struct ui *ui)
+{
+	return ui->cfg.warning_seconds * (ui->prefs.more_time ? 2 : 1);
+}
+
+void ui_say(struct ui *ui, const char *text, bool interrupt)
+{
+	if (ui->prefs.speech && ui->host.speak && text && *text)
+		ui->host.speak(ui->host.user, ui->language, text, interrupt);
+}
+
+/* Appends ", TEXT" (or TEXT first) to OUT. */
+static void add_part(char *out, size_t size, const char *text)
+{
+	if (!text || !*text)
+		return;
+	size_t o = strlen(out);
+	if (o + 3 >= size)
+		return;
+	snprintf(out + o, size - o, "%s%s", o ? ", " : "", text);
+}
+
+static const char *role_name(const struct ui *ui, enum ui_role r)
+{
+	switch (r) {
+	case UI_ROLE_BUTTON: return ui_tr(ui, N_("button"));
+	case UI_ROLE_LINK: return ui_tr(ui, N_("link"));
+	case UI_ROLE_TEXTBOX: return ui_tr(ui, N_("edit box"));
+	case UI_ROLE_RADIO: return ui_tr(ui, N_("option"));
+	case UI_ROLE_CHECKBOX: return ui_tr(ui, N_("tick box"));
+	case UI_ROLE_KEY: return ui_tr(ui, N_("key"));
+	case UI_ROLE_TILE: return ui_tr(ui, N_("service"));
+	case UI_ROLE_HEADING: return ui_tr(ui, N_("heading"));
+	case UI_ROLE_ALERT: return ui_tr(ui, N_("alert"));
+	case UI_ROLE_DIALOG: return ui_tr(ui, N_("dialog"));
+	case UI_ROLE_TEXT:
+	case UI_ROLE_IMAGE: return "";
+	}
+	return "";
+}
+
+void ui_describe(const struct ui *ui, size_t i, char *out, size_t size)
+{
+	const struct ui_widget *w = &ui->w[i];
+	out[0] = '\0';
+	add_part(out, size, ui_widget_label(ui, w));
+	add_part(out, size, role_name(ui, w->role));
+	if (w->role == UI_ROLE_RADIO || w->role == UI_ROLE_CHECKBOX)
+		add_part(out, size, w->checked ? ui_tr(ui, N_("selected")) : ui_tr(ui, N_("not selected")));
+	if (w->role == UI_ROLE_TEXTBOX && w->arg >= 0 && (size_t)w->arg < ui->nfields) {
+		const struct ui_field *f = &ui->fields[w->arg];
+		add_part(out, size, f->len ? f->text : ui_tr(ui, N_("blank")));
+	}
+	if (ui->session && ui->screen == UI_SCREEN_STEP &&
+	    (w->role == UI_ROLE_TEXTBOX || w->role == UI_ROLE_RADIO || w->role == UI_ROLE_CHECKBOX)) {
+		const struct session_error *errs;
+		size_t n = session_errors(ui->session, &errs);
+		for (size_t k = 0; k < n; k++)
+			if (w->role != UI_ROLE_TEXTBOX || errs[k].part == (size_t)w->arg) {
+				char e[600];
+				snprintf(e, sizeof e, "%s: %s", ui_tr(ui, N_("Error")), errs[k].message);
+				add_part(out, size, e);
+				break;
+			}
+		const struct journey_step *st = ui_current_step(ui);
+		if (st && st->hint && w->role == UI_ROLE_TEXTBOX)
+			add_part(out, size, ui_tr(ui, st->hint));
+	}
+}
+
+void ui_announce(struct ui *ui)
+{
+	if (!ui->prefs.speech || !ui->host.speak) {
+		ui->say_page = ui->say_focus = false;
+		return;
+	}
+	char text[4096] = "";
+	if (ui->say_page) {
+		/* The page: its headings, alerts and dialog, in reading order,
+		 * then the hint of a question. */
+		for (size_t i = 0; i < ui->nw; i++) {
+			const struct ui_widget *w = &ui->w[i];
+			bool dialog = ui->dialog_timeout || ui->dialog_save_failed;
+			if ((w->role == UI_ROLE_HEADING && !dialog) || w->role == UI_ROLE_ALERT ||
+			    w->role == UI_ROLE_DIALOG || (dialog && w->role == UI_ROLE_TEXT))
+				add_part(text, sizeof text, ui_widget_label(ui, w));
+		}
+		const struct journey_step *st = ui->screen == UI_SCREEN_STEP ? ui_current_step(ui) : NULL;
+		if (st && st->hint && !ui->dialog_timeout)
+			add_part(text, sizeof text, ui_tr(ui, st->hint));
+	}
+	int fi = ui_focus(ui);
+	if ((ui->say_focus || ui->say_page) && fi >= 0) {
+		char d[1024];
+		ui_describe(ui, (size_t)fi, d, sizeof d);
+		add_part(text, sizeof text, d);
+	} else if (ui->say_focus && ui->explored >= 0 && (size_t)ui->explored < ui->nw) {
+		char d[1024];
+		ui_describe(ui, (size_t)ui->explored, d, sizeof d);
+		add_part(text, sizeof text, d);
+	}
+	ui->say_page = ui->say_focus = false;
+	if (text[0])
+		ui->host.speak(ui->host.user, ui->language, text, true);
+	mem_wipe(text, sizeof text);
 }
 
 void ui_select_language(struct ui *ui, const char *code)
@@ -883,7 +1083,8 @@ void ui_select_language(struct ui *ui, const char *code)
 
 void ui_show_screen(struct ui *ui, enum ui_screen screen)
 {
-	if (screen == UI_SCREEN_HELP)
+	if ((screen == UI_SCREEN_HELP || screen == UI_SCREEN_SETTINGS) &&
+	    ui->screen != UI_SCREEN_HELP && ui->screen != UI_SCREEN_SETTINGS)
 		ui->help_from = ui->screen;
 	go_screen(ui, screen);
 }

@@ -115,6 +115,12 @@ enum ui_action {
 	UI_ACT_MORE_TIME,
 	UI_ACT_START_AGAIN,
 	UI_ACT_DISMISS,
+	UI_ACT_SETTINGS,     /* opens the settings page */
+	UI_ACT_LANG_SWITCH,  /* the header's one-tap language: ARG is the language */
+	UI_ACT_TEXT_SIZE,    /* ARG: 100, 150 or 200 (per cent) */
+	UI_ACT_CONTRAST,     /* ARG: 1 high contrast, 0 standard */
+	UI_ACT_SPEECH,       /* ARG: 1 on, 0 off */
+	UI_ACT_EXTRA_TIME,   /* ARG: 1 on (timeouts doubled), 0 off */
 };
 
 struct ui_widget {
@@ -148,6 +154,7 @@ enum ui_key {
 	UI_KEY_BACKSPACE,
 	UI_KEY_DELETE,
 	UI_KEY_SELECT_ALL,
+	UI_KEY_HELP,   /* a keypad's Help key: "Get help from staff" */
 };
 
 enum ui_input_kind {
@@ -175,6 +182,7 @@ enum ui_screen {
 	UI_SCREEN_SERVICES,
 	UI_SCREEN_STEP,      /* a page of the journey (question, info, check, confirmation) */
 	UI_SCREEN_HELP,
+	UI_SCREEN_SETTINGS,  /* text size, contrast, speech, more time, language */
 };
 
 struct ui_language {
@@ -208,6 +216,19 @@ struct ui_host {
 	/* Translates program and journey text into the language shown
 	 * (ui_language()); its functions may be NULL: English. */
 	struct msg_tr tr;
+	/* With speech on: says TEXT in the language shown, at once, cutting
+	 * short what was being said when INTERRUPT. Must not block. NULL:
+	 * no speech output. */
+	void (*speak)(void *user, const char *language, const char *text, bool interrupt);
+};
+
+/* A citizen's settings, chosen on the settings page (reachable from every
+ * screen) and reset when the session ends. */
+struct ui_prefs {
+	int text_percent;    /* 100, 150 or 200: every text, and what holds it, grows */
+	bool high_contrast;  /* every text at least 7:1 against its background */
+	bool speech;         /* pages and focus read aloud; touch once to hear, twice to act */
+	bool more_time;      /* the inactivity timeout and its countdown doubled */
 };
 
 struct ui;
@@ -251,6 +272,11 @@ void ui_show_timeout(struct ui *ui, uint64_t now);
 enum ui_screen ui_screen_get(const struct ui *ui);
 const struct session *ui_session(const struct ui *ui);
 const char *ui_language(const struct ui *ui);
+
+const struct ui_prefs *ui_prefs(const struct ui *ui);
+/* Sets every setting at once, as the settings page would (screenshots,
+ * tests). A text size other than 100, 150 or 200 is taken as 100. */
+void ui_set_prefs(struct ui *ui, const struct ui_prefs *p);
 
 /* The minimum touch target for DPI: 9 mm, 48 px at 96 dpi. */
 int ui_min_target(int dpi);

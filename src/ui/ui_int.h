@@ -61,6 +61,11 @@ struct ui {
 	const struct journey *journey;
 	const char *language;
 	bool rtl;                /* the language is written right to left */
+	struct ui_prefs prefs;
+
+	/* Speech: what to say at the next layout, when the widgets are known. */
+	bool say_page, say_focus;
+	int explored;            /* touch-and-hear: the widget touched once, or -1 */
 
 	/* What is typed or chosen on the current step, until Continue. */
 	size_t field_step;
@@ -105,6 +110,17 @@ struct ui {
 	bool nomem;
 };
 
+/* Says TEXT when speech is on (ui.c). */
+void ui_say(struct ui *ui, const char *text, bool interrupt);
+/* What speech says of widget I: its name, role, state, value and any error
+ * (ui.c), into OUT. */
+void ui_describe(const struct ui *ui, size_t i, char *out, size_t size);
+/* After a layout: the page and the focus, said when they changed (ui.c). */
+void ui_announce(struct ui *ui);
+/* The idle timeout and the countdown now, with "more time" (ui.c). */
+int ui_idle_seconds(const struct ui *ui);
+int ui_warning_seconds(const struct ui *ui);
+
 const char *ui_tr(const struct ui *ui, const char *english);
 /* The form of SINGULAR/PLURAL (NP_) for N, translated. */
 const char *ui_ntr(const struct ui *ui, const char *singular, const char *plural, long n);
@@ -115,6 +131,8 @@ void ui_fill_count(char *out, size_t size, const char *tmpl, long n);
 void ui_draw_reset(struct ui_draw_list *d);
 void ui_draw_free(struct ui_draw_list *d);
 int ui_push_cmd(struct ui *ui, const struct ui_cmd *c);
+/* C as the citizen's theme shows it (high contrast maps the palette). */
+struct ui_color ui_theme_color(const struct ui *ui, struct ui_color c);
 size_t ui_push_bytes(struct ui *ui, const void *p, size_t n);
 void ui_rect_cmd(struct ui *ui, struct ui_rect r, struct ui_color c, int widget);
 void ui_border_cmd(struct ui *ui, struct ui_rect r, struct ui_color c, int thickness,

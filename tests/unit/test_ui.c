@@ -67,7 +67,7 @@ static struct ui *make_ui(int idle)
 	struct ui_config cfg = {"Demonstration District Council", {29, 112, 184, 255},
 				"https://council.example/track/{reference}", idle, 30, 96, langs,
 				sizeof langs / sizeof *langs};
-	struct ui_host host = {NULL, submit, host_today, {NULL, NULL, NULL}};
+	struct ui_host host = {NULL, submit, host_today, {NULL, NULL, NULL}, NULL};
 	struct ui *ui = ui_create(&cfg, &host, (const struct journey *const *)journeys, njourneys);
 	assert_non_null(ui);
 	return ui;
