@@ -12,7 +12,7 @@ FUZZ_SECONDS ?= 60
 RUNNER     ?=
 DEPS_FLAGS ?=
 
-PKGS := jansson sqlite3 libqrencode sdl2 SDL2_ttf SDL2_image fontconfig fribidi inih libsodium libcurl libxml-2.0
+PKGS := jansson sqlite3 libqrencode sdl2 SDL2_ttf SDL2_image fontconfig fribidi espeak-ng inih libsodium libcurl libxml-2.0
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 CFLAGS ?= -O2 -g
 ALL_CPPFLAGS := -D_DEFAULT_SOURCE -Isrc -DHATCH_DATADIR='"$(DATADIR)"' $(CPPFLAGS)
@@ -21,7 +21,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN_FLAGS) $(shell $(PKG_CONFIG) --cflags $(PKG
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lgettextpo
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-LIB_SRC  := $(sort $(wildcard src/base/*.c src/core/*.c src/i18n/*.c src/platform/*.c src/store/*.c src/sync/*.c src/ui/*.c src/sdl/*.c src/app/*.c))
+LIB_SRC  := $(sort $(wildcard src/base/*.c src/core/*.c src/i18n/*.c src/a11y/*.c src/platform/*.c src/store/*.c src/sync/*.c src/ui/*.c src/sdl/*.c src/app/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))

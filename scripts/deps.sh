@@ -11,15 +11,15 @@ NATIVE="build-essential pkg-config clang libclang-rt-14-dev python3
         libjansson-dev libcmocka-dev libsqlite3-dev libinih-dev
         libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libqrencode-dev
         libfontconfig-dev libsodium-dev libcurl4-openssl-dev libxml2-dev
-        libgettextpo-dev gettext libfribidi-dev
+        libgettextpo-dev gettext libfribidi-dev libespeak-ng-dev espeak-ng-data
         fonts-noto-core imagemagick zbar-tools
         xvfb xauth xdotool chromium sqlite3 libxtst6
-        curl openssl python3-jsonschema python3-nacl"
+        curl openssl python3-jsonschema python3-nacl wrk"
 # Libraries whose arm64 -dev packages the cross build links against.
 CROSS_LIBS="libjansson-dev libcmocka-dev libsqlite3-dev libinih-dev
         libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libqrencode-dev
         libfontconfig-dev libsodium-dev libcurl4-openssl-dev libxml2-dev
-        libgettextpo-dev libfribidi-dev"
+        libgettextpo-dev libfribidi-dev libespeak-ng-dev"
 CROSS_TOOLS="crossbuild-essential-arm64 qemu-user-static"
 
 arm64=0
