@@ -99,9 +99,21 @@ for c in $(seq 1 "$CYCLES"); do
 	$RUNNER "$TOOL" enqueue-many "$DB" $((1 + RANDOM % 40)) "$(printf '%08x' "$c")" $TEMPLATES \
 		>"$TMP/enq/$c.out" 2>"$TMP/enq/$c.err" &
 	ENQ_PID=$!
-	# The random moment: anywhere from before the enqueuer has opened the
-	# database to after it has added all its records.
+	# The random moment: a quarter of the time anywhere from before the
+	# enqueuer has opened the database to after it has added all its
+	# records; else once it has begun its first record, so that most kills
+	# land among the records however slowly the programs start (under a
+	# sanitizer or an emulator).
+	mode=$((RANDOM % 4))
 	ms=$((RANDOM % 120))
+	if [ $mode -ne 0 ]; then
+		for _ in $(seq 1000); do
+			grep -q '^begin ' "$TMP/enq/$c.out" 2>/dev/null && break
+			kill -0 "$ENQ_PID" 2>/dev/null || break
+			sleep 0.005
+		done
+		ms=$((ms / 2))
+	fi
 	sleep "$(printf '0.%03d' "$ms")"
 	victim=$((RANDOM % 3))
 	if [ $victim -ne 1 ]; then
