@@ -9,11 +9,15 @@
 # delivered byte for byte), and after a faulted drain a clean one finishes
 # the job, leaving every record delivered, none "sending", and each stored
 # by the back end exactly once (a resend it recognises by UUID is fine; a
-# second row is not). No crash, sanitizer report or leak in any faulted run.
+# second row is not). A second try of a failed enqueue on the same
+# connection, as the kiosk makes it, succeeds. No crash, sanitizer report or
+# leak in any faulted run.
 #
 # Loops with more fault points than the budget (FAULTS_BUDGET runs per loop;
 # less under sanitizers or an emulator) fail every Kth point rather than
-# every one; each loop says which as a TAP comment. FAULTS_JSON=1 also fails
+# every one, starting from a point that FAULTS_SEED (random by default)
+# picks, so that runs over time cover them all; each loop says which as a
+# TAP comment, and FAULTS_SEED=<the seed printed> runs the same points again. FAULTS_JSON=1 also fails
 # jansson's allocations during a drain: jansson 2.14 may abort on those
 # (akheron/jansson#362), so that loop is not part of the suite.
 . "$TOP/tests/cli/lib.sh"
@@ -30,6 +34,8 @@ elif grep -qa __asan_init "$c"; then
 else
 	BUDGET=60
 fi
+SEED=${FAULTS_SEED:-$RANDOM}
+echo "# fault budget $BUDGET runs per loop, FAULTS_SEED=$SEED"
 T0=$(date +%s)
 
 sh "$BK/make-certs.sh" "$CERTS" >"$TMP/make-certs.out" 2>&1 || bail "make-certs.sh"
@@ -76,6 +82,8 @@ $* -> status $fst: $(head -c 400 "$TMP/ft.err")"
 points() { printf '%s\n' "$fout" | sed -n 's/^points \([0-9]*\) .*/\1/p'; }
 # stride P: fail every Kth of P points so that a loop stays within budget.
 stride() { echo $((($1 + BUDGET - 1) / BUDGET)); }
+# first K: the first point to fail, 1..K, from the seed.
+first() { echo $((1 + SEED % $1)); }
 # report DESC: one TAP line for a loop, from $problems.
 report() {
 	if [ -z "$problems" ]; then ok "$1"; else
@@ -189,17 +197,20 @@ enqueue_loop() {
 	COUNT=$((COUNT + 1))
 	p=$(points)
 	k=$(stride "${p:-1}")
+	N=$(first "$k")
 	while :; do
 		next_rec
 		ft enqueue $sticky "$fault" "$N" "$EDB" "$REC"
 		runs=$((runs + 1))
 		local inj=$fout
+		case "$inj" in *"again error"*) problems="$problems
+enqueue $sticky $fault $N: tried again on the same connection: $(head -c 300 "$TMP/ft.err")" ;; esac
 		enqueue_check "$EDB" "enqueue $sticky $fault $N"
 		case "$inj" in "" | *"injected 0"*) break ;; esac
 		N=$((N + k))
 		[ $runs -le $((BUDGET * 3)) ] || break
 	done
-	echo "# enqueue $sticky $fault: $p fault points, $runs failed in turn (every ${k}th), $(($(date +%s) - t0)) s"
+	echo "# enqueue $sticky $fault: $p fault points, $runs failed in turn (points $(first "$k"), +$k, ...), $(($(date +%s) - t0)) s"
 	TOTAL_POINTS=$((TOTAL_POINTS + p))
 	TOTAL_RUNS=$((TOTAL_RUNS + runs))
 	report "enqueue, $sticky $fault: each failure leaves the outbox whole, and a retry completes it"
@@ -210,6 +221,11 @@ enqueue_loop --fail-alloc
 enqueue_loop --fail-alloc --sticky
 enqueue_loop --fail-sqlite-alloc
 enqueue_loop --fail-sqlite-alloc --sticky
+# The kiosk keeps its connection open: a second try right after a failure
+# goes through the connection that failed.
+enqueue_loop --fail-full --again
+enqueue_loop --fail-alloc --again
+enqueue_loop --fail-sqlite-alloc --again
 ECOUNT=$COUNT
 
 # ---------------------------------------------------------------------------
@@ -224,6 +240,7 @@ create_loop() {
 	[ $fst -eq 0 ] || problems="a new database without faults: status $fst: $(cat "$TMP/ft.err")"
 	p=$(points)
 	k=$(stride "${p:-1}")
+	N=$(first "$k")
 	while :; do
 		next_rec
 		db="$TMP/create$fault$sticky-$N/hatch.db"
@@ -248,7 +265,7 @@ new database $sticky $fault $N: a file was moved aside as damaged: $(ls "$(dirna
 		N=$((N + k))
 		[ $runs -le $((BUDGET * 3)) ] || break
 	done
-	echo "# new database $sticky $fault: $p fault points, $runs failed in turn (every ${k}th), $(($(date +%s) - t0)) s"
+	echo "# new database $sticky $fault: $p fault points, $runs failed in turn (points $(first "$k"), +$k, ...), $(($(date +%s) - t0)) s"
 	TOTAL_POINTS=$((TOTAL_POINTS + p))
 	TOTAL_RUNS=$((TOTAL_RUNS + runs))
 	report "a new database, $sticky $fault: each failure leaves nothing half made"
@@ -352,7 +369,7 @@ drain_loop() {
 			[ $fst -eq 0 ] || problems="a drain without faults: status $fst: $(cat "$TMP/ft.err")"
 			p=$(points)
 			k=$(stride "${p:-1}")
-			N=1
+			N=$(first "$k")
 			continue
 		fi
 		runs=$((runs + 1))
@@ -378,7 +395,7 @@ drain $sticky $fault $N ($inj): then $i clean drains: $r"
 		N=$((N + k))
 		[ $runs -le $((BUDGET * 3)) ] || break
 	done
-	echo "# drain $sticky $fault: $p fault points, $runs failed in turn (every ${k}th), $(($(date +%s) - t0)) s"
+	echo "# drain $sticky $fault: $p fault points, $runs failed in turn (points $(first "$k"), +$k, ...), $(($(date +%s) - t0)) s"
 	TOTAL_POINTS=$((TOTAL_POINTS + p))
 	TOTAL_RUNS=$((TOTAL_RUNS + runs))
 	report "delivery, $sticky $fault: after each failure clean drains deliver every record once"

@@ -26,7 +26,9 @@
  *                        lexer, akheron/jansson#362), so the script runs
  *                        this one only when asked.
  * and with --sticky before FAULT, every fault point after the Nth fails too
- * (a disk that stays full, memory that stays short).
+ * (a disk that stays full, memory that stays short). With --again, a failed
+ * enqueue is tried once more, without faults, on the same connection, as
+ * the kiosk would (the report line then ends "again ok|already|error").
  *
  * Prints one line, "points P injected 0|1 result ok|error", with the drain's
  * counts after it for a drain: P is how many fault points the operation
@@ -61,6 +63,7 @@ static bool full;          /* xWrite says SQLITE_FULL rather than IOERR_WRITE */
 static atomic_bool armed;  /* counting only during the operation */
 static atomic_long points; /* fault points passed while armed */
 static atomic_bool injected;
+static bool again_mode;    /* enqueue: after a failure, try again at once */
 
 /* Counts a fault point of kind K: true when this one is to fail. */
 static bool fault_point(enum fault_kind k)
@@ -358,10 +361,11 @@ static void arm(void)
 	atomic_store(&armed, true);
 }
 
-/* Ends the operation; prints the report line's start and returns the exit
- * status for OK (the operation's own verdict). */
-static int disarm(bool ok)
+/* Ends fault injection, keeping the count of points passed. */
+static void stop(void)
 {
+	if (!atomic_load(&armed))
+		return;
 	atomic_store(&armed, false);
 	if (kind == FAULT_ALLOC) {
 		long n = mem_alloc_count() - alloc_base;
@@ -369,6 +373,13 @@ static int disarm(bool ok)
 		atomic_store(&points, n);
 		atomic_store(&injected, fail_at > 0 && n >= fail_at);
 	}
+}
+
+/* Ends the operation; prints the report line's start and returns the exit
+ * status for OK (the operation's own verdict). */
+static int disarm(bool ok)
+{
+	stop();
 	bool inj = atomic_load(&injected);
 	printf("points %ld injected %d result %s", atomic_load(&points), inj ? 1 : 0,
 	       ok ? "ok" : "error");
@@ -410,9 +421,24 @@ static int enqueue(const char *db, const char *file)
 	arm();
 	struct store *s = NULL;
 	bool ok = store_open(db, &s, &e) == HATCH_OK && store_outbox_add(s, &sub, &e) == HATCH_OK;
+	const char *again = "";
+	if (again_mode && s && !ok) {
+		/* The kiosk keeps its one connection: the citizen's second try
+		 * goes through the connection the failure happened on. */
+		stop();
+		struct hatch_error ae;
+		enum hatch_err rc = store_outbox_add(s, &sub, &ae);
+		if (rc == HATCH_OK) {
+			again = " again ok";
+		} else {
+			fprintf(stderr, "fault_tool: enqueue again: %s\n", ae.msg);
+			again = strstr(ae.msg, "already in the outbox") ? " again already"
+									 : " again error";
+		}
+	}
 	store_close(s);
 	int status = disarm(ok);
-	printf("\n");
+	printf("%s\n", again);
 	if (!ok)
 		fprintf(stderr, "fault_tool: enqueue: %s\n", e.msg);
 	json_decref(rec);
@@ -472,7 +498,7 @@ static void json_free(void *p)
 
 static int usage(void)
 {
-	fputs("usage: fault_tool enqueue [--sticky] FAULT N DB RECORD.json\n"
+	fputs("usage: fault_tool enqueue [--sticky] [--again] FAULT N DB RECORD.json\n"
 	      "       fault_tool drain [--sticky] FAULT N CONFIG DB NOW\n"
 	      "FAULT: --fail-write, --fail-full, --fail-alloc, --fail-sqlite-alloc or\n"
 	      "       --fail-json-alloc\n",
@@ -486,9 +512,13 @@ int main(int argc, char **argv)
 		return usage();
 	const char *op = argv[1];
 	int i = 2;
-	if (i < argc && !strcmp(argv[i], "--sticky")) {
-		sticky = true;
-		i++;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--sticky"))
+			sticky = true;
+		else if (!strcmp(argv[i], "--again"))
+			again_mode = true;
+		else
+			break;
 	}
 	if (i + 1 >= argc)
 		return usage();
