@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "app/app.h"
 #include "app/import.h"
 #include "base/buf.h"
@@ -172,26 +174,21 @@ static void printable(const char *s, char *out, size_t size)
 	out[n] = '\0';
 }
 
-/* The Open311 error list's first description in BODY, if any, into OUT. */
+/* The description of the first error of an Open311 error list in BODY,
+ * if it is one, into OUT. */
 static void open311_error(const struct buf *body, char *out, size_t size)
 {
 	out[0] = '\0';
-	const char *d = body->data ? strstr(body->data, "\"description\"") : NULL;
-	if (!d)
-		return;
-	d = strchr(d + 13, '"');
-	if (!d)
-		return;
-	char tmp[128];
-	size_t n = 0;
-	for (d++; *d && *d != '"' && n + 1 < sizeof tmp; d++)
-		tmp[n++] = *d;
-	tmp[n] = '\0';
-	printable(tmp, out, size);
+	json_t *root = body->data ? json_loadb(body->data, body->len, 0, NULL) : NULL;
+	json_t *first = json_array_get(root, 0);
+	const char *d = json_string_value(json_object_get(first, "description"));
+	if (d)
+		printable(d, out, size);
+	json_decref(root);
 }
 
-/* GETs the URL in U into BODY; on any failure prints why (naming the
- * URL) and returns false. A 404 is reported as such. */
+/* GETs URL into BODY; on any failure (a status other than 200 too)
+ * prints why, naming the URL, and returns false. */
 static bool get(struct sync_fetch *f, const char *url, struct buf *body)
 {
 	struct hatch_error e;
@@ -307,7 +304,7 @@ static void run_cleanup(struct run *r)
 
 /* Fetches and makes the journey of service S into R; prints problems. */
 static bool import_one(struct run *r, const struct opts *o, const struct import_service *s,
-		       const struct cdate *today)
+		       const char *list_url, const struct cdate *today)
 {
 	struct buf url, body;
 	buf_init(&url, IMPORT_URL_MAX * 4);
@@ -320,11 +317,13 @@ static bool import_one(struct run *r, const struct opts *o, const struct import_
 	}
 	if (s->metadata && !get(r->fetch, buf_get(&url), &body))
 		goto out;
+	/* Without metadata nothing but the list was read: name the list. */
+	const char *from = s->metadata ? buf_get(&url) : list_url;
 	struct import_journey *j = &r->made[r->nmade];
 	enum hatch_err rc =
 	    import_journey_make(s, body.data, body.len, o->dest, j, &e);
 	if (rc != HATCH_OK) {
-		fprintf(stderr, "hatch: %s: %s\n", buf_get(&url), e.msg);
+		fprintf(stderr, "hatch: %s: %s\n", from, e.msg);
 		goto out;
 	}
 	r->codes[r->nmade++] = s->code;
@@ -332,7 +331,7 @@ static bool import_one(struct run *r, const struct opts *o, const struct import_
 		nl = strchr(p, '\n');
 		if (!nl)
 			break;
-		fprintf(stderr, "hatch: %s: note: %.*s\n", buf_get(&url), (int)(nl - p), p);
+		fprintf(stderr, "hatch: %s: note: %.*s\n", from, (int)(nl - p), p);
 	}
 	for (size_t k = 0; k + 1 < r->nmade; k++)
 		if (!strcmp(r->made[k].id, j->id)) {
@@ -344,7 +343,7 @@ static bool import_one(struct run *r, const struct opts *o, const struct import_
 				o->url, c, j->id);
 			goto out;
 		}
-	ok = check(j, buf_get(&url), today);
+	ok = check(j, from, today);
 out:
 	buf_cleanup(&url);
 	buf_cleanup(&body);
@@ -410,7 +409,8 @@ int app_import_open311(int argc, char **argv)
 	struct cdate today = platform_today();
 	bool good = true;
 	for (size_t i = 0; i < r.list.n; i++)
-		if (wanted(&o, r.list.v[i].code) && !import_one(&r, &o, &r.list.v[i], &today))
+		if (wanted(&o, r.list.v[i].code) &&
+		    !import_one(&r, &o, &r.list.v[i], buf_get(&url), &today))
 			good = false;
 	/* Files already there are found before any is written. */
 	for (size_t i = 0; good && !o.force && i < r.nmade; i++) {

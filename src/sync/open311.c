@@ -360,10 +360,18 @@ static enum hatch_err get_def(struct sync_http *h, const struct config_destinati
 	copy_text(d->url, sizeof d->url, dest->url);
 	copy_text(d->code, sizeof d->code, code);
 	/* 404: a service without metadata has no attributes to send. */
+	json_error_t je;
 	json_t *root =
 	    resp.status == 200
-	        ? json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL)
+	        ? json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, &je)
 	        : NULL;
+	/* Out of memory while reading is not a definition without
+	 * attributes: caching that would send forms without them for good. */
+	if (resp.status == 200 && !root && json_error_code(&je) == json_error_out_of_memory) {
+		mem_free(d);
+		rc = HATCH_ERR_NOMEM;
+		goto done;
+	}
 	json_t *attrs = json_object_get(root, "attributes");
 	size_t n = json_array_size(attrs);
 	if (n && !(d->attrs = mem_calloc(n, sizeof *d->attrs))) {

@@ -199,9 +199,9 @@ expect_match "... naming the URL and why" "$err" "^hatch: ${BASE}services.json: 
 expect_no_crash "... without a crash"
 [ -e "$TMP/x" ] && [ -z "$(ls "$TMP/x")" ] && ok "... nothing written" || not_ok "... nothing written"
 
-imp --destination d --out "$TMP/x" "$MAIN/nowhere/"
+imp --destination d --out "$TMP/x" "${BASE}nowhere/"
 expect_status "a 404 fails" 1
-expect_match "... naming the URL and the status" "$err" "^hatch: $MAIN/nowhere/services.json: HTTP 404"
+expect_match "... naming the URL and the status" "$err" "^hatch: ${BASE}nowhere/services.json: HTTP 404 \\(No such resource"
 
 echo '<html><body>Maintenance</body></html>' >"$TMP/www/v2/html.json"
 mkdir -p "$TMP/www/html"
