@@ -1,34 +1,28 @@
-/* SDL2 window, events, text and drawing for the kiosk. The only file that
- * includes SDL. Text is measured and drawn with SDL2_ttf, whose HarfBuzz
- * shaping joins and orders Gurmukhi and Arabic script; fonts for those
- * scripts are found with fontconfig. */
+/* SDL2 window, events and drawing for the kiosk. The only file besides
+ * text.c that includes SDL. Text is measured and drawn through text.c
+ * (bidirectional order, a face for each script, HarfBuzz shaping) with a
+ * width cache and a texture cache in front of it, both keyed on the
+ * language's faces and the run's direction. */
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
-#include <fontconfig/fontconfig.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/mem.h"
 #include "sdl/sdl.h"
+#include "sdl/text.h"
 
-#define MAX_SIZES 24
 #define TEXT_CACHE 1024
 #define WIDTH_CACHE 8192
 #define ICON_CACHE 64
 #define CLIP_DEPTH 8
 
-enum face { FACE_LATIN, FACE_GURMUKHI, FACE_ARABIC, FACE_COUNT };
-
-struct font_size {
-	int px;
-	TTF_Font *f[UI_FONT_COUNT][FACE_COUNT];
-};
-
 struct text_entry {
 	uint64_t hash;
 	SDL_Texture *tex;
 	int w, h;
+	int dy;          /* the texture's top below the line box's top */
 	uint64_t used;
 };
 
@@ -49,10 +43,13 @@ struct sdl_view {
 	SDL_Surface *surface;     /* headless */
 	SDL_Renderer *r;
 	int w, h;
-	char font_path[UI_FONT_COUNT][FACE_COUNT][1024];
-	struct font_size sizes[MAX_SIZES];
-	size_t nsizes;
-	struct text_entry text[TEXT_CACHE];
+	struct sdl_text text;
+	/* The language the metrics answer for, and its faces and direction:
+	 * what a draw list laid out now was measured with. */
+	char lang[16];
+	struct sdl_page page;
+	Uint32 redraw_event;  /* ours, to lay out again; 0 when headless */
+	struct text_entry text_cache[TEXT_CACHE];
 	struct width_entry widths[WIDTH_CACHE];
 	struct icon_entry icons[ICON_CACHE];
 	uint64_t clock;
@@ -72,112 +69,28 @@ static uint64_t fnv(const void *p, size_t n, uint64_t h)
 	return h;
 }
 
-/* The script a run is in, from its first letter outside Latin. */
-static enum face face_of(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (p[i] == 0xE0 && (p[i + 1] == 0xA8 || p[i + 1] == 0xA9))
-			return FACE_GURMUKHI; /* U+0A00..U+0A7F */
-		if (p[i] >= 0xD8 && p[i] <= 0xDB)
-			return FACE_ARABIC; /* U+0600..U+06FF */
-	}
-	return FACE_LATIN;
-}
-
-static bool find_font(const char *family, bool bold, char *out, size_t size)
-{
-	FcPattern *pat = FcPatternBuild(NULL, FC_FAMILY, FcTypeString, family, FC_WEIGHT,
-					FcTypeInteger, bold ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR,
-					(char *)NULL);
-	if (!pat)
-		return false;
-	FcConfigSubstitute(NULL, pat, FcMatchPattern);
-	FcDefaultSubstitute(pat);
-	FcResult res;
-	FcPattern *m = FcFontMatch(NULL, pat, &res);
-	FcPatternDestroy(pat);
-	bool ok = false;
-	FcChar8 *file = NULL, *fam = NULL;
-	if (m && FcPatternGetString(m, FC_FILE, 0, &file) == FcResultMatch &&
-	    FcPatternGetString(m, FC_FAMILY, 0, &fam) == FcResultMatch &&
-	    strcmp((const char *)fam, family) == 0) {
-		snprintf(out, size, "%s", (const char *)file);
-		ok = true;
-	}
-	if (m)
-		FcPatternDestroy(m);
-	return ok;
-}
-
-static TTF_Font *font(struct sdl_view *v, enum ui_font style, int px, enum face face)
-{
-	struct font_size *fs = NULL;
-	for (size_t i = 0; i < v->nsizes && !fs; i++)
-		if (v->sizes[i].px == px)
-			fs = &v->sizes[i];
-	if (!fs) {
-		if (v->nsizes == MAX_SIZES) {
-			/* Sizes change only with the display and text scale. */
-			for (size_t i = 0; i < v->nsizes; i++)
-				for (int s = 0; s < UI_FONT_COUNT; s++)
-					for (int f = 0; f < FACE_COUNT; f++)
-						if (v->sizes[i].f[s][f])
-							TTF_CloseFont(v->sizes[i].f[s][f]);
-			memset(v->sizes, 0, sizeof v->sizes);
-			v->nsizes = 0;
-		}
-		fs = &v->sizes[v->nsizes++];
-		memset(fs, 0, sizeof *fs);
-		fs->px = px;
-	}
-	if (!*v->font_path[style][face])
-		face = FACE_LATIN;
-	if (!fs->f[style][face]) {
-		TTF_Font *f = TTF_OpenFont(v->font_path[style][face], px);
-		if (!f && face != FACE_LATIN)
-			return font(v, style, px, FACE_LATIN);
-		if (!f)
-			return NULL;
-		TTF_SetFontHinting(f, TTF_HINTING_LIGHT);
-		if (face == FACE_ARABIC) {
-			TTF_SetFontScriptName(f, "Arab");
-			TTF_SetFontDirection(f, TTF_DIRECTION_RTL);
-		} else if (face == FACE_GURMUKHI) {
-			TTF_SetFontScriptName(f, "Guru");
-		}
-		fs->f[style][face] = f;
-	}
-	return fs->f[style][face];
-}
-
 /* Font sizes are in pixels: SDL2_ttf's point sizes are at 72 dpi, where a
- * point is a pixel. */
+ * point is a pixel. Widths are measured with the base direction of the
+ * language's pages: ui/ gives every run on a page that direction but a
+ * text box's, and a line's width differs with its direction only by the
+ * kerning across the edge of a run. */
+/* The page's faces and direction as one number, for cache keys. */
+static int page_key(struct sdl_page p)
+{
+	return (int)p.face * 2 + (p.rtl ? 1 : 0);
+}
+
 static int text_width(void *user, enum ui_font style, int px, const char *s, size_t n)
 {
 	struct sdl_view *v = user;
 	uint64_t h = fnv(s, n, fnv(&px, sizeof px, fnv(&style, sizeof style, 0xcbf29ce484222325ull)));
+	int key = page_key(v->page);
+	h = fnv(&key, sizeof key, h);
 	struct width_entry *e = &v->widths[h % WIDTH_CACHE];
 	if (e->hash == h && h)
 		return e->w;
-	char buf[4096];
-	const char *str = s;
-	char *heap = NULL;
-	if (n < sizeof buf) {
-		memcpy(buf, s, n);
-		buf[n] = '\0';
-		str = buf;
-	} else {
-		heap = mem_strndup(s, n);
-		if (!heap)
-			return (int)n * px;
-		str = heap;
-	}
-	int w = 0, hh = 0;
-	TTF_Font *f = font(v, style, px, face_of(s, n));
-	if (!f || TTF_SizeUTF8(f, str, &w, &hh) != 0)
-		w = (int)n * px / 2;
-	mem_free(heap);
+	int w = sdl_text_width(&v->text, style, px, v->page, v->page.rtl ? UI_DIR_RTL : UI_DIR_LTR,
+			       s, n);
 	e->hash = h;
 	e->w = w;
 	return w;
@@ -186,37 +99,22 @@ static int text_width(void *user, enum ui_font style, int px, const char *s, siz
 static int line_height(void *user, enum ui_font style, int px)
 {
 	struct sdl_view *v = user;
-	TTF_Font *f = font(v, style, px, FACE_LATIN);
-	return f ? TTF_FontLineSkip(f) : px * 4 / 3;
+	int baseline;
+	return sdl_text_line_height(&v->text, style, px, v->page, &baseline);
 }
 
-static enum hatch_err load_fonts(struct sdl_view *v, struct hatch_error *e)
+void sdl_view_set_language(struct sdl_view *v, const char *lang)
 {
-	static const char *const files[UI_FONT_COUNT] = {"NotoSans-Regular.ttf",
-							 "NotoSans-Bold.ttf"};
-	for (int s = 0; s < UI_FONT_COUNT; s++) {
-		if (snprintf(v->font_path[s][FACE_LATIN], sizeof v->font_path[s][FACE_LATIN],
-			     "%s/fonts/%s", v->assets, files[s]) >=
-		    (int)sizeof v->font_path[s][FACE_LATIN])
-			return err_set(e, HATCH_ERR_LIMIT, "the assets path is too long");
-		TTF_Font *f = TTF_OpenFont(v->font_path[s][FACE_LATIN], 20);
-		if (!f)
-			return err_set(e, HATCH_ERR_NOTFOUND, "cannot open the font %s: %s",
-				       v->font_path[s][FACE_LATIN], TTF_GetError());
-		TTF_CloseFont(f);
-	}
-	/* Other scripts from the system's Noto families, where installed. Only
-	 * the file names are kept, so fontconfig is let go at once. */
-	if (FcInit()) {
-		for (int s = 0; s < UI_FONT_COUNT; s++) {
-			find_font("Noto Sans Gurmukhi", s == UI_FONT_BOLD, v->font_path[s][FACE_GURMUKHI],
-				  sizeof v->font_path[s][FACE_GURMUKHI]);
-			find_font("Noto Naskh Arabic", s == UI_FONT_BOLD, v->font_path[s][FACE_ARABIC],
-				  sizeof v->font_path[s][FACE_ARABIC]);
-		}
-		FcFini();
-	}
-	return HATCH_OK;
+	snprintf(v->lang, sizeof v->lang, "%s", lang ? lang : "");
+	v->page = sdl_text_page(&v->text, v->lang);
+}
+
+size_t sdl_view_text_runs(struct sdl_view *v, const char *lang, enum ui_dir dir,
+			  enum ui_font font, int px, const char *s, size_t n,
+			  struct sdl_run *out, size_t max)
+{
+	return sdl_text_runs(&v->text, font, px, sdl_text_page(&v->text, lang), dir, s, n, out,
+			     max);
 }
 
 enum hatch_err sdl_view_create(const struct sdl_options *o, struct sdl_view **out,
@@ -234,9 +132,10 @@ enum hatch_err sdl_view_create(const struct sdl_options *o, struct sdl_view **ou
 		return HATCH_ERR_IO;
 	}
 	IMG_Init(IMG_INIT_PNG);
-	enum hatch_err rc = load_fonts(v, e);
+	enum hatch_err rc = sdl_text_init(&v->text, v->assets, e);
 	if (rc != HATCH_OK)
 		goto fail;
+	sdl_view_set_language(v, "en");
 	if (o->headless) {
 		v->w = o->width > 0 ? o->width : 800;
 		v->h = o->height > 0 ? o->height : 480;
@@ -265,6 +164,8 @@ enum hatch_err sdl_view_create(const struct sdl_options *o, struct sdl_view **ou
 		if (o->fullscreen)
 			SDL_ShowCursor(SDL_DISABLE);
 		SDL_StartTextInput();
+		Uint32 ev = SDL_RegisterEvents(1);
+		v->redraw_event = ev == (Uint32)-1 ? 0 : ev;
 	}
 	if (!v->r) {
 		rc = err_set(e, HATCH_ERR_IO, "cannot open the display: %s", SDL_GetError());
@@ -284,16 +185,12 @@ void sdl_view_destroy(struct sdl_view *v)
 	if (!v)
 		return;
 	for (size_t i = 0; i < TEXT_CACHE; i++)
-		if (v->text[i].tex)
-			SDL_DestroyTexture(v->text[i].tex);
+		if (v->text_cache[i].tex)
+			SDL_DestroyTexture(v->text_cache[i].tex);
 	for (size_t i = 0; i < ICON_CACHE; i++)
 		if (v->icons[i].tex)
 			SDL_DestroyTexture(v->icons[i].tex);
-	for (size_t i = 0; i < v->nsizes; i++)
-		for (int s = 0; s < UI_FONT_COUNT; s++)
-			for (int f = 0; f < FACE_COUNT; f++)
-				if (v->sizes[i].f[s][f])
-					TTF_CloseFont(v->sizes[i].f[s][f]);
+	sdl_text_cleanup(&v->text);
 	if (v->r)
 		SDL_DestroyRenderer(v->r);
 	if (v->surface)
@@ -331,25 +228,27 @@ static void fill(struct sdl_view *v, int x, int y, int w, int h)
 	SDL_RenderFillRect(v->r, &r);
 }
 
-/* A text run's texture, from the cache or rendered now. */
+/* A TEXT command's texture, from the cache or rendered now with the faces
+ * of the page it was measured for. */
 static struct text_entry *text_tex(struct sdl_view *v, const struct ui_cmd *c, const char *s)
 {
 	uint64_t h = fnv(s, c->len, 0xcbf29ce484222325ull);
 	h = fnv(&c->px, sizeof c->px, h);
 	h = fnv(&c->font, sizeof c->font, h);
 	h = fnv(&c->color, sizeof c->color, h);
+	int key = page_key(v->page) * 4 + (int)c->dir;
+	h = fnv(&key, sizeof key, h);
 	if (!h)
 		h = 1;
-	struct text_entry *e = &v->text[h % TEXT_CACHE];
+	struct text_entry *e = &v->text_cache[h % TEXT_CACHE];
 	if (e->hash == h && e->tex) {
 		e->used = ++v->clock;
 		return e;
 	}
-	TTF_Font *f = font(v, c->font, c->px, face_of(s, c->len));
-	if (!f)
-		return NULL;
 	SDL_Color col = {c->color.r, c->color.g, c->color.b, c->color.a};
-	SDL_Surface *surf = TTF_RenderUTF8_Blended(f, s, col);
+	int dy = 0;
+	SDL_Surface *surf = sdl_text_render(&v->text, c->font, c->px, v->page, c->dir, s, c->len,
+					    col, &dy);
 	if (!surf)
 		return NULL;
 	SDL_Texture *t = SDL_CreateTextureFromSurface(v->r, surf);
@@ -359,7 +258,7 @@ static struct text_entry *text_tex(struct sdl_view *v, const struct ui_cmd *c, c
 		return NULL;
 	if (e->tex)
 		SDL_DestroyTexture(e->tex);
-	*e = (struct text_entry){h, t, w, hh, ++v->clock};
+	*e = (struct text_entry){h, t, w, hh, dy, ++v->clock};
 	return e;
 }
 
@@ -420,6 +319,11 @@ static void apply_clip(struct sdl_view *v)
 enum hatch_err sdl_view_render(struct sdl_view *v, const struct ui_draw_list *d,
 			       struct hatch_error *e)
 {
+	/* A draw list is drawn in the faces it was measured with; when its
+	 * language needs others, the metrics change to them and a window asks
+	 * to be laid out again. */
+	struct sdl_page page = sdl_text_page(&v->text, d->lang);
+	bool relayout = page.face != v->page.face || page.rtl != v->page.rtl;
 	v->nclips = 0;
 	SDL_RenderSetClipRect(v->r, NULL);
 	SDL_SetRenderDrawColor(v->r, 255, 255, 255, 255);
@@ -443,7 +347,7 @@ enum hatch_err sdl_view_render(struct sdl_view *v, const struct ui_draw_list *d,
 		case UI_CMD_TEXT: {
 			struct text_entry *t = text_tex(v, c, ui_cmd_data(d, c));
 			if (t) {
-				SDL_Rect dst = {c->r.x, c->r.y, t->w, t->h};
+				SDL_Rect dst = {c->r.x, c->r.y + t->dy, t->w, t->h};
 				SDL_RenderCopy(v->r, t->tex, NULL, &dst);
 			}
 			break;
@@ -481,6 +385,13 @@ enum hatch_err sdl_view_render(struct sdl_view *v, const struct ui_draw_list *d,
 	}
 	SDL_RenderSetClipRect(v->r, NULL);
 	SDL_RenderPresent(v->r);
+	if (strcmp(d->lang, v->lang) && *d->lang) {
+		sdl_view_set_language(v, d->lang);
+		if (relayout && v->redraw_event) {
+			SDL_Event ev = {.type = v->redraw_event};
+			SDL_PushEvent(&ev);
+		}
+	}
 	(void)e;
 	return HATCH_OK;
 }
@@ -546,6 +457,8 @@ enum sdl_event sdl_view_wait(struct sdl_view *v, long timeout_ms, struct ui_inpu
 	in->ms = SDL_GetTicks64();
 	if (!got)
 		return SDL_VIEW_TIMEOUT;
+	if (v->redraw_event && ev.type == v->redraw_event)
+		return SDL_VIEW_REDRAW;
 	switch (ev.type) {
 	case SDL_QUIT: return SDL_VIEW_QUIT;
 	case SDL_WINDOWEVENT:
