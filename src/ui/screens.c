@@ -182,26 +182,18 @@ static void header(struct ui *ui)
 		if (need + st->pad + S(ui, 120) <= ui->width)
 			break;
 	}
-	int x = ui->width - st->pad;
-	if (show_help) {
-		x -= header_button(ui, 0, "help", help, help_name, UI_ACT_HELP, 0, compact, true);
+	/* Right-aligned, made left to right so that focus moves in reading
+	 * order. */
+	int x = ui->width - st->pad - need + gap;
+	if (other)
+		x += header_button(ui, x, NULL, other->name, other->name, UI_ACT_LANG_SWITCH,
+				   other_i, compact, false) + gap;
+	if (show_settings)
+		x += header_button(ui, x, "settings", settings, settings_name, UI_ACT_SETTINGS, 0,
+				   compact, false) + gap;
+	if (show_help)
 		header_button(ui, x, "help", help, help_name, UI_ACT_HELP, 0, compact, false);
-		x -= gap;
-	}
-	if (show_settings) {
-		x -= header_button(ui, 0, "settings", settings, settings_name, UI_ACT_SETTINGS, 0,
-				   compact, true);
-		header_button(ui, x, "settings", settings, settings_name, UI_ACT_SETTINGS, 0,
-			      compact, false);
-		x -= gap;
-	}
-	if (other) {
-		x -= header_button(ui, 0, NULL, other->name, other->name, UI_ACT_LANG_SWITCH,
-				   other_i, compact, true);
-		header_button(ui, x, NULL, other->name, other->name, UI_ACT_LANG_SWITCH, other_i,
-			      compact, false);
-		x -= gap;
-	}
+	x = ui->width - st->pad - need;
 	/* The council's name, cut to the room left. */
 	int room = x - st->pad;
 	const char *name = ui->cfg.council ? ui->cfg.council : "";
@@ -243,35 +235,55 @@ static void footer(struct ui *ui, struct ui_rect r, const struct footer_spec *f)
 		       false);
 		left += bw + st->pad;
 	}
+	/* The scroll buttons are icons: the minimum target, whatever the text
+	 * size. */
+	int sb = ui_min_target(ui->cfg.dpi);
+	/* The main button's place is kept first; it is made last, so that
+	 * focus moves left to right across the footer. */
+	struct ui_rect prim = {0, y, 0, st->target};
 	if (f->primary) {
 		int pw = MIN(button_width(ui, f->primary) + st->pad * 2, right - left);
 		if (ui->scroll_max > 0)
-			pw = MIN(pw, right - left - 2 * (st->target + st->pad / 2));
-		button(ui, (struct ui_rect){right - pw, y, pw, st->target}, f->primary,
-		       f->primary_action, 0, true);
+			pw = MIN(pw, right - left - 2 * (sb + st->pad / 2) - st->pad);
+		prim.x = right - pw;
+		prim.w = pw;
 		right -= pw + st->pad;
 	}
 	if (ui->header_hidden) {
+		/* The header gave way to the keyboard: help comes here, as a
+		 * word when there is room, else as its icon. */
 		const char *help = ui_tr(ui, N_("Get help"));
+		int scroll_w = ui->scroll_max > 0 ? 2 * (sb + st->pad / 2) + st->pad / 2 + st->pad : 0;
+		int room = right - left - scroll_w;
 		int hw = button_width(ui, help);
-		if (left + hw <= right) {
-			struct ui_rect hb = {left, y, hw, st->target};
+		bool word = hw <= room;
+		if (!word)
+			hw = sb;
+		if (hw <= room) {
+			int hy = word ? y : r.y + (r.h - sb) / 2;
+			struct ui_rect hb = {left, hy, hw, word ? st->target : sb};
 			int wi = ui_add_widget(ui, UI_ROLE_BUTTON, UI_ACT_HELP, 0, hb,
 					       ui_tr(ui, N_("Get help from staff")), true);
 			ui_rect_cmd(ui, hb, UI_WHITE, wi);
 			ui_border_cmd(ui, hb, UI_GREY, st->unit, wi);
-			int lh = ui_line_height(ui, UI_FONT_BOLD, st->button_px);
-			int tw = ui_text_width(ui, UI_FONT_BOLD, st->button_px, help, strlen(help));
-			ui_text_cmd(ui, hb.x + (hw - tw) / 2, y + (st->target - lh) / 2, UI_FONT_BOLD,
-				    st->button_px, UI_BLACK, help, strlen(help), wi);
+			if (word) {
+				int lh = ui_line_height(ui, UI_FONT_BOLD, st->button_px);
+				int tw = ui_text_width(ui, UI_FONT_BOLD, st->button_px, help, strlen(help));
+				ui_text_cmd(ui, hb.x + (hw - tw) / 2, y + (st->target - lh) / 2,
+					    UI_FONT_BOLD, st->button_px, UI_BLACK, help, strlen(help), wi);
+			} else {
+				icon(ui, (struct ui_rect){hb.x + 4, hb.y + 4, hb.w - 8, hb.h - 8}, "help",
+				     wi);
+			}
 			left += hw + st->pad;
 		}
 	}
 	if (ui->scroll_max > 0) {
 		/* Big buttons to scroll, as well as dragging. */
-		int bw = st->target + st->pad / 2;
-		struct ui_rect up = {right - 2 * bw - st->pad / 2, y, bw, st->target};
-		struct ui_rect down = {right - bw, y, bw, st->target};
+		int bw = sb + st->pad / 2;
+		int sy = r.y + (r.h - sb) / 2;
+		struct ui_rect up = {right - 2 * bw - st->pad / 2, sy, bw, sb};
+		struct ui_rect down = {right - bw, sy, bw, sb};
 		if (up.x < left)
 			up.x = left, down.x = left + bw + st->pad / 2;
 		int wi = ui_add_widget(ui, UI_ROLE_BUTTON, UI_ACT_SCROLL_UP, 0, up,
@@ -286,6 +298,8 @@ static void footer(struct ui *ui, struct ui_rect r, const struct footer_spec *f)
 		icon(ui, (struct ui_rect){down.x + 4, down.y + 4, down.w - 8, down.h - 8}, "down",
 		     wi);
 	}
+	if (f->primary)
+		button(ui, prim, f->primary, f->primary_action, 0, true);
 }
 
 static int keyboard_height(struct ui *ui)
@@ -484,12 +498,15 @@ static void text_box(struct ui *ui, struct col *c, int box, int w, const char *l
 	c->y += r.h + st->pad / 2;
 }
 
+/* A box with its label above it, and its own error message between them
+ * when OWN_ERROR (a date's boxes share one message, above all three). */
 static void labelled_box(struct ui *ui, struct col *c, int box, const char *label, int w,
-			 const char *question)
+			 const char *question, bool own_error)
 {
 	const struct ui_style *st = &ui->st;
 	para(ui, c, UI_FONT_BOLD, st->body_px, UI_BLACK, label, st->unit * 4);
-	field_error(ui, c, (size_t)box, false);
+	if (own_error)
+		field_error(ui, c, (size_t)box, false);
 	char name[600];
 	snprintf(name, sizeof name, "%s: %s", question, label);
 	text_box(ui, c, box, w, name, false);
@@ -554,10 +571,14 @@ static void question(struct ui *ui, struct col *c, const struct journey_step *s)
 		field_error(ui, c, 0, true);
 		int x0 = c->x, y0 = c->y, bottom = c->y;
 		for (int i = 0; i < DATE_PARTS; i++) {
-			struct col sub = {c->x, char_w(ui, widths[i]), y0};
+			/* As wide as its digits need, or as its label: a label is
+			 * never broken inside a word ("Blwyddyn"). */
+			const char *label = ui_tr(ui, parts[i]);
+			int lw = ui_text_width(ui, UI_FONT_BOLD, st->body_px, label, strlen(label));
+			struct col sub = {c->x, MAX(char_w(ui, widths[i]), MIN(lw, c->w)), y0};
 			if (sub.x + sub.w > x0 + c->w) /* narrow: stack them */
 				sub.x = x0, sub.y = bottom, y0 = bottom;
-			labelled_box(ui, &sub, i, ui_tr(ui, parts[i]), sub.w, q);
+			labelled_box(ui, &sub, i, label, sub.w, q, false);
 			c->x = sub.x + sub.w + st->pad;
 			bottom = MAX(bottom, sub.y);
 		}
@@ -571,7 +592,7 @@ static void question(struct ui *ui, struct col *c, const struct journey_step *s)
 						    N_("Town or city"), N_("Postcode")};
 		for (int i = 0; i < ADDR_PARTS; i++)
 			labelled_box(ui, c, i, ui_tr(ui, parts[i]),
-				     i == ADDR_POSTCODE ? char_w(ui, 10) : c->w, q);
+				     i == ADDR_POSTCODE ? char_w(ui, 10) : c->w, q, true);
 		break;
 	}
 	case STEP_SINGLE_CHOICE:
@@ -861,7 +882,7 @@ static void services(struct ui *ui, struct col *c)
 			struct ui_rect r = {c->x + col * (w + gap), row_y, w, h};
 			int wi = ui_add_widget(ui, UI_ROLE_TILE, UI_ACT_SERVICE, (int)i, r, title, true);
 			ui_rect_cmd(ui, r, UI_WHITE, wi);
-			ui_border_cmd(ui, r, UI_MID_GREY, 2 * st->unit, wi);
+			ui_border_cmd(ui, r, UI_GREY, 2 * st->unit, wi);
 			ui_rect_cmd(ui, (struct ui_rect){r.x, r.y, 6 * st->unit, r.h}, ui->cfg.brand, wi);
 			icon(ui, (struct ui_rect){r.x + st->pad, r.y + st->pad, is, is},
 			     j->icon ? j->icon : "document", wi);

@@ -8,6 +8,7 @@
 
 #include "base/mem.h"
 #include "platform/platform.h"
+#include "ui/ui.h"
 
 char support_dir[256];
 
@@ -127,4 +128,117 @@ double support_percentile(double *v, size_t n, double p)
 	if (k > n)
 		k = n;
 	return v[k - 1];
+}
+
+/* ---- every screen ---- */
+
+struct screen_walk {
+	const struct support_screens *s;
+	const struct journey *j;
+	bool seen[JOURNEY_MAX_STEPS];
+	size_t visited;
+};
+
+static void tap(struct ui *ui, enum ui_action a, uint64_t ms)
+{
+	size_t n;
+	const struct ui_widget *ws = ui_widgets(ui, &n);
+	for (size_t i = 0; i < n; i++)
+		if (ws[i].action == a) {
+			struct ui_input down = {.kind = UI_IN_DOWN, .x = ws[i].rect.x + 2,
+						.y = ws[i].rect.y + 2, .ms = ms};
+			struct ui_input up = down;
+			up.kind = UI_IN_UP;
+			ui_handle(ui, &down);
+			ui_handle(ui, &up);
+			return;
+		}
+	fprintf(stderr, "support_each_screen: no widget for action %d\n", (int)a);
+	abort();
+}
+
+static void visit(struct screen_walk *w, struct ui *ui, const char *what)
+{
+	w->s->visit(w->s->user, ui, what);
+	w->visited++;
+}
+
+static bool walk_path(void *user, const struct journey_path *p)
+{
+	struct screen_walk *w = user;
+	const struct journey *j = w->j;
+	for (size_t i = 0; i < p->n; i++) {
+		size_t step = p->steps[i].step;
+		const struct journey_step *st = &j->steps[step];
+		bool last = st->kind == STEP_CHECK_ANSWERS;
+		if (w->seen[step] && !last)
+			continue;
+		w->seen[step] = true;
+		json_t *o = support_path_answers(j, p, i);
+		char *text = json_dumps(o, 0);
+		struct ui *ui = w->s->make(w->s->user);
+		struct hatch_error e;
+		if (!ui || ui_show_step(ui, j->id, st->id, text, &e) != HATCH_OK) {
+			fprintf(stderr, "%s: cannot reach %s: %s\n", j->id, st->id,
+				ui ? e.msg : "no kiosk");
+			abort();
+		}
+		char what[200];
+		snprintf(what, sizeof what, "%s/%s", j->id, st->id);
+		/* A first layout places the widgets that the taps below find. */
+		visit(w, ui, what);
+		if (journey_kind_is_question(st->kind) && st->required) {
+			/* The answers lead up to the step, not into it: Continue
+			 * shows the page with its errors. */
+			tap(ui, UI_ACT_CONTINUE, 6000);
+			snprintf(what, sizeof what, "%s/%s after Continue", j->id, st->id);
+			visit(w, ui, what);
+		}
+		if (last) {
+			tap(ui, UI_ACT_SEND, 9000);
+			snprintf(what, sizeof what, "%s/confirmation", j->id);
+			visit(w, ui, what);
+		}
+		ui_destroy(ui);
+		free(text);
+		json_decref(o);
+		if (last)
+			break;
+	}
+	return true;
+}
+
+size_t support_each_screen(struct journey *const *js, size_t n, const struct cdate *today,
+			   const struct support_screens *s)
+{
+	struct screen_walk w = {.s = s};
+	struct ui *ui = s->make(s->user);
+	if (!ui)
+		abort();
+	visit(&w, ui, "welcome");
+	ui_show_screen(ui, UI_SCREEN_SERVICES);
+	visit(&w, ui, "services");
+	ui_show_screen(ui, UI_SCREEN_HELP);
+	visit(&w, ui, "help");
+	ui_show_screen(ui, UI_SCREEN_SETTINGS);
+	visit(&w, ui, "settings");
+	ui_show_screen(ui, UI_SCREEN_SERVICES);
+	ui_show_timeout(ui, 1000);
+	visit(&w, ui, "the timeout dialog");
+	ui_destroy(ui);
+	for (size_t i = 0; i < n; i++) {
+		w.j = js[i];
+		memset(w.seen, 0, sizeof w.seen);
+		struct journey_paths_result res;
+		if (journey_paths(js[i], today, 1000000, walk_path, &w, NULL, &res) != HATCH_OK)
+			abort();
+		mem_free(res.reached);
+		for (size_t k = 0; k + 1 < js[i]->nsteps; k++)
+			if (!w.seen[k]) {
+				fprintf(stderr, "%s: step %s was not reached\n", js[i]->id,
+					js[i]->steps[k].id);
+				abort();
+			}
+	}
+	return w.visited;
 }

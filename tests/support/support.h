@@ -32,6 +32,26 @@ size_t support_load_journeys(const struct cdate *today, struct journey **out, si
 json_t *support_path_answers(const struct journey *j, const struct journey_path *p,
 			     size_t upto);
 
+struct ui;
+
+/* What support_each_screen needs: MAKE(USER) gives a fresh kiosk (ui_create
+ * with the test's configuration, language and settings); VISIT(USER, UI,
+ * WHAT) checks the screen UI is on, WHAT naming it ("missed-bin/date after
+ * Continue"). */
+struct support_screens {
+	struct ui *(*make)(void *user);
+	void (*visit)(void *user, struct ui *ui, const char *what);
+	void *user;
+};
+
+/* Every screen a citizen can reach: Welcome, services, help, settings, the
+ * timeout dialog, then every step of each of the N journeys JS reached by
+ * a path's own answers, each question again after an empty Continue, and
+ * each journey's confirmation after Send. Fails the test (cmocka) when a
+ * step cannot be reached. Returns how many screens were visited. */
+size_t support_each_screen(struct journey *const *js, size_t n, const struct cdate *today,
+			   const struct support_screens *s);
+
 /* Monotonic microseconds, for benchmarks. */
 double support_now_us(void);
 /* The Pth percentile (0..100) of V[0..N), nearest rank; sorts V. */
