@@ -11,8 +11,8 @@
  *                                 tests/bench/bench_sync.py)
  *   bench_outbox records N DEST   prints N such records, one per line
  *
- * Both outboxes live under BUILD/bench-outbox/ (BUILD from this program's
- * path), on the same filesystem, and the timed adds alternate between them
+ * Both outboxes live under BUILD/bench-outbox/ (BUILD from where this
+ * program is), on the same filesystem, and the timed adds alternate between them
  * so that both meet the same background load.
  *
  * The million: added one durable transaction at a time on disk they would
@@ -406,15 +406,18 @@ static void trim_big(const char *path)
 
 /* ---- commands ---- */
 
-static int bench(const char *argv0)
+static int bench(void)
 {
 	/* BUILD/tests/bench/bench_outbox -> BUILD/bench-outbox */
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s", argv0);
+	ssize_t len = readlink("/proc/self/exe", dir, sizeof dir - 1);
+	if (len <= 0 || (size_t)len >= sizeof dir - 1)
+		die("/proc/self/exe", "cannot tell where this program is");
+	dir[len] = '\0';
 	for (int up = 0; up < 3; up++) {
 		char *slash = strrchr(dir, '/');
-		if (!slash)
-			die(argv0, "run it by its path under the build directory");
+		if (!slash || slash == dir)
+			die(dir, "not under BUILD/tests/bench/");
 		*slash = '\0';
 	}
 	if (strlen(dir) + 16 >= sizeof dir)
@@ -513,7 +516,7 @@ static int records(const char *count, const char *dest)
 int main(int argc, char **argv)
 {
 	if (argc == 1)
-		return bench(argv[0]);
+		return bench();
 	if (argc == 5 && !strcmp(argv[1], "fill"))
 		return fill(argv[2], argv[3], argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "records"))
