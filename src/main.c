@@ -13,7 +13,7 @@ static const char usage[] =
 	"\n"
 	"Commands:\n"
 	"  run        start the kiosk\n"
-	"  journeys   validate, list and walk journey files\n"
+	"  journeys   validate, list, walk, translate and import journey files\n"
 	"  queue      what is waiting in the outbox (never personal data)\n"
 	"  sync       deliver the outbox to the council's back ends\n"
 	"  screenshot render any screen of the kiosk to PNG\n"

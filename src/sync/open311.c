@@ -551,6 +551,10 @@ static enum hatch_err build_form(struct sync_http *h, const char *api_key,
 				copy_text(last, sizeof last, s);
 			}
 		}
+		/* Out of memory reading the address: the whole delivery waits,
+		 * rather than going without its location. */
+		if (rc != HATCH_OK)
+			break;
 		/* One answer's words, then as much of them as the description
 		 * can still show; an answer too long for a form is left out. */
 		struct buf one;
@@ -727,7 +731,11 @@ enum hatch_err sync_open311_deliver(struct sync_http *h,
 		                d->journey_id);
 		return HATCH_OK;
 	}
-	json_t *rec = json_loadb((const char *)d->payload, d->payload_len, 0, NULL);
+	json_error_t je;
+	json_t *rec = json_loadb((const char *)d->payload, d->payload_len, 0, &je);
+	/* Out of memory is not a broken record: it waits and is tried again. */
+	if (!rec && json_error_code(&je) == json_error_out_of_memory)
+		return HATCH_ERR_NOMEM;
 	if (!json_is_object(rec)) {
 		json_decref(rec);
 		sync_result_set(r, SYNC_OUT_DEAD, "the record is not a JSON object");

@@ -31,21 +31,25 @@ static void sign(const char *secret, const unsigned char *body, size_t len,
 }
 
 /* The string at KEY of the JSON object in BODY, copied into OUT; "" when
- * there is none. */
-static void json_field(const struct buf *body, const char *key, char *out, size_t size)
+ * there is none. HATCH_ERR_NOMEM when it could not be read for want of
+ * memory (OUT is then ""), else HATCH_OK. */
+static enum hatch_err json_field(const struct buf *body, const char *key, char *out, size_t size)
 {
 	out[0] = '\0';
 	if (!body->len)
-		return;
-	json_t *root = json_loadb(body->data, body->len, 0, NULL);
+		return HATCH_OK;
+	json_error_t je;
+	json_t *root = json_loadb(body->data, body->len, 0, &je);
 	if (!root)
-		return;
+		return json_error_code(&je) == json_error_out_of_memory ? HATCH_ERR_NOMEM
+									 : HATCH_OK;
 	json_t *v = json_object_get(root, key);
 	if (json_is_string(v))
 		snprintf(out, size, "%s", json_string_value(v));
 	else if (json_is_integer(v))
 		snprintf(out, size, "%lld", (long long)json_integer_value(v));
 	json_decref(root);
+	return HATCH_OK;
 }
 
 /* The envelope of a sealed record, in *OUT (free with mem_free): the
@@ -112,19 +116,21 @@ enum hatch_err sync_webhook_deliver(struct sync_http *h,
 		sync_http_response_cleanup(&resp);
 		return HATCH_OK;
 	}
-	char err[128];
+	/* The answer is read with memory that may run out; then the record is
+	 * tried again later, and a resend is recognised by its key (409). */
+	char err[128] = "";
 	if (sync_classify(resp.status) == SYNC_SUCCESS) {
-		json_field(&resp.body, "id", r->remote_id, sizeof r->remote_id);
+		rc = json_field(&resp.body, "id", r->remote_id, sizeof r->remote_id);
 		sync_result_set(r, SYNC_OUT_DELIVERED, "HTTP %ld", resp.status);
 	} else if (resp.status == 409 &&
-	           (json_field(&resp.body, "error", err, sizeof err),
-	            !strcmp(err, "duplicate"))) {
-		json_field(&resp.body, "id", r->remote_id, sizeof r->remote_id);
+	           (rc = json_field(&resp.body, "error", err, sizeof err)) == HATCH_OK &&
+	           !strcmp(err, "duplicate")) {
+		rc = json_field(&resp.body, "id", r->remote_id, sizeof r->remote_id);
 		sync_result_set(r, SYNC_OUT_DELIVERED, "HTTP 409: duplicate");
-	} else {
-		json_field(&resp.body, "error", err, sizeof err);
+	} else if (rc == HATCH_OK) {
+		rc = json_field(&resp.body, "error", err, sizeof err);
 		sync_result_http(r, &resp, err[0] ? err : NULL);
 	}
 	sync_http_response_cleanup(&resp);
-	return HATCH_OK;
+	return rc;
 }

@@ -390,7 +390,7 @@ static void error_summary(struct ui *ui, struct col *c)
 		st->pad / 2;
 	for (size_t i = 0; i < n; i++)
 		h += MAX(st->target,
-			 text_h(ui, c, UI_FONT_BOLD, st->body_px, ui_tr(ui, errs[i].message), inner));
+			 text_h(ui, c, UI_FONT_BOLD, st->body_px, errs[i].message, inner));
 	h += st->pad;
 	struct ui_rect box = {c->x, top, c->w, h};
 	int wi = ui_add_widget(ui, UI_ROLE_ALERT, UI_ACT_ERROR_LINK, -1, box, title, true);
@@ -400,7 +400,7 @@ static void error_summary(struct ui *ui, struct col *c)
 			  UI_BLACK, title, true, wi);
 	y += st->pad / 2;
 	for (size_t i = 0; i < n; i++) {
-		const char *m = ui_tr(ui, errs[i].message);
+		const char *m = errs[i].message;
 		int th = text_h(ui, c, UI_FONT_BOLD, st->body_px, m, inner);
 		struct ui_rect lr = {c->x + st->pad, y, inner, MAX(st->target, th)};
 		int li = ui_add_widget(ui, UI_ROLE_LINK, UI_ACT_ERROR_LINK, (int)errs[i].part, lr,
@@ -420,7 +420,7 @@ static void field_error(struct ui *ui, struct col *c, size_t part, bool any_part
 	for (size_t i = 0; ui->errors && i < n; i++)
 		if (any_part || errs[i].part == part) {
 			para(ui, c, UI_FONT_BOLD, ui->st.body_px, UI_RED,
-			     ui_tr(ui, errs[i].message), ui->st.pad / 3);
+			     errs[i].message, ui->st.pad / 3);
 			return;
 		}
 }
