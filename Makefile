@@ -47,7 +47,7 @@ endif
 golden-update: $(BUILD)/hatch
 	$(Q)scripts/golden --build $(BUILD) --update
 
-.PHONY: golden-update all run test e2e check cross cross-test fuzz bench clean install deps unit-tests po soak
+.PHONY: golden-update all run test e2e check cross cross-test fuzz bench clean install deps unit-tests po soak screens
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/hatch
@@ -170,6 +170,11 @@ po: $(BUILD)/hatch
 	$(Q)for po in locales/*.po; do [ -f "$$po" ] || continue; \
 		msgmerge --quiet --update --backup=none --add-location=file "$$po" locales/hatch.pot || exit 1; \
 	done
+
+# The screens translators and reviewers look at, in every language, into
+# docs/screens/.
+screens: $(BUILD)/hatch
+	$(Q)scripts/screens --build $(BUILD)
 
 install: $(BUILD)/hatch
 	install -D -m 0755 $(BUILD)/hatch $(DESTDIR)$(PREFIX)/bin/hatch

@@ -9,12 +9,14 @@
 
 #include "app/app.h"
 #include "app/submit.h"
+#include "a11y/speech.h"
 #include "base/mem.h"
 #include "core/answer.h"
 #include "core/reference.h"
 #include "i18n/i18n.h"
 #include "platform/config.h"
 #include "platform/platform.h"
+#include "sdl/audio.h"
 #include "sdl/sdl.h"
 #include "store/store.h"
 #include "sync/sync.h"
@@ -31,6 +33,10 @@ struct kiosk {
 	struct store *store;      /* NULL for screenshots */
 	struct ui *ui;
 	struct sdl_view *view;
+	/* Speech output (hatch run): espeak-ng's sound to the audio device.
+	 * NULL when either cannot start: the kiosk works on, silent. */
+	struct a11y_speech *speech;
+	struct sdl_audio *audio;
 	FILE *trace;
 	struct cdate fixed_today;  /* screenshots: a given date, else the clock */
 
@@ -166,6 +172,54 @@ static const char *host_ntext(void *user, const char *singular, const char *plur
 			  plural, n);
 }
 
+/* What the screens say, in the voice of the language shown. */
+static void host_speak(void *user, const char *language, const char *text, bool interrupt)
+{
+	struct kiosk *k = user;
+	if (!k->speech)
+		return;
+	const struct i18n_language *l = i18n_language(language);
+	a11y_speak(k->speech, l ? l->voice : NULL, text, interrupt);
+}
+
+static void speech_out(void *user, const int16_t *pcm, size_t n, int rate)
+{
+	struct kiosk *k = user;
+	sdl_audio_play(k->audio, pcm, n, rate);
+}
+
+static void speech_flush(void *user)
+{
+	struct kiosk *k = user;
+	sdl_audio_flush(k->audio);
+}
+
+/* Problems of speech (never what is said) go to the log. */
+static void speech_report(void *user, const char *problem)
+{
+	(void)user;
+	fprintf(stderr, "hatch: speech: %s\n", problem);
+}
+
+/* Speech and the audio device it plays on. Without either the kiosk runs
+ * silent, said once in the log. */
+static void speech_start(struct kiosk *k)
+{
+	struct hatch_error e = {""};
+	struct a11y_speech_options o = {
+		.user = k, .out = speech_out, .flush = speech_flush, .report = speech_report,
+	};
+	if (a11y_speech_create(&o, &k->speech, &e) != HATCH_OK) {
+		fprintf(stderr, "hatch: %s; the kiosk is silent\n", e.msg);
+		return;
+	}
+	if (sdl_audio_create(a11y_speech_rate(k->speech), &k->audio, &e) != HATCH_OK) {
+		fprintf(stderr, "hatch: speech: %s; the kiosk is silent\n", e.msg);
+		a11y_speech_destroy(k->speech);
+		k->speech = NULL;
+	}
+}
+
 /* The catalogs of the languages offered. A catalog that cannot be read is
  * reported and that language shown in English: a citizen is never without
  * a kiosk for want of a translation. */
@@ -193,6 +247,9 @@ static void load_catalogs(struct kiosk *k)
 static void kiosk_cleanup(struct kiosk *k)
 {
 	sync_stop(k);
+	/* Speech feeds the audio device, which goes before SDL does. */
+	a11y_speech_destroy(k->speech);
+	sdl_audio_destroy(k->audio);
 	ui_destroy(k->ui);
 	sdl_view_destroy(k->view);
 	store_close(k->store);
@@ -247,7 +304,7 @@ static int kiosk_setup(struct kiosk *k, const char *config_path, const char *jou
 		.languages = k->languages,
 		.nlanguages = nl,
 	};
-	struct ui_host host = {k, host_submit, host_today, {host_text, host_ntext, k}, NULL};
+	struct ui_host host = {k, host_submit, host_today, {host_text, host_ntext, k}, host_speak};
 	k->ui = ui_create(&k->ucfg, &host, (const struct journey *const *)k->journeys,
 			  k->njourneys);
 	if (!k->ui) {
@@ -317,6 +374,7 @@ static void dump_widgets(struct kiosk *k, const char *path, unsigned long frame)
 
 static const char run_help[] =
 	"Usage: hatch run [--window WxH] [--config FILE] [--db FILE] [--journeys DIR]\n"
+	"                 [--speech]\n"
 	"\n"
 	"Starts the kiosk: fullscreen on the device (KMSDRM, no desktop needed), or\n"
 	"in a window of WxH pixels on a desktop. Finished submissions are saved in the\n"
@@ -326,18 +384,23 @@ static const char run_help[] =
 	"  --window WxH     a window instead of fullscreen, e.g. 800x480\n"
 	"  --config FILE    the device configuration (see docs/configuration.md)\n"
 	"  --db FILE        the database (default $HATCH_DB or ~/.local/share/hatch/hatch.db)\n"
-	"  --journeys DIR   journeys to offer instead of the bundled ones\n";
+	"  --journeys DIR   journeys to offer instead of the bundled ones\n"
+	"  --speech         start with speech on: pages and what is touched read aloud\n";
 
 int cmd_run(int argc, char **argv)
 {
 	const char *config = NULL, *db = NULL, *dir = NULL;
 	int w = 0, h = 0;
-	bool windowed = false;
+	bool windowed = false, speech = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (app_is_help(a)) {
 			fputs(run_help, stdout);
 			return 0;
+		}
+		if (!strcmp(a, "--speech")) {
+			speech = true;
+			continue;
 		}
 		bool takes = !strcmp(a, "--window") || !strcmp(a, "--config") ||
 			     !strcmp(a, "--db") || !strcmp(a, "--journeys");
@@ -386,6 +449,12 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "hatch: %s\n", e.msg);
 		status = 1;
 		goto out;
+	}
+	speech_start(&k);
+	if (speech) {
+		struct ui_prefs p = *ui_prefs(k.ui);
+		p.speech = true;
+		ui_set_prefs(k.ui, &p);
 	}
 	const char *dump = getenv("HATCH_UI_DUMP");
 	/* HATCH_TRACE=1: a line for each frame on stderr (benchmarks). */
@@ -448,7 +517,7 @@ out:
 
 static const char screenshot_help[] =
 	"Usage: hatch screenshot --out FILE.png [--screen NAME | --journey ID --step ID\n"
-	"                        [--answers FILE.json]] [--size WxH] [--lang CODE]\n"
+	"                        [--answers FILE.json] [--errors]] [--size WxH] [--lang CODE]\n"
 	"                        [--text-size 100|150|200] [--contrast standard|high]\n"
 	"                        [--config FILE]\n"
 	"\n"
@@ -456,6 +525,8 @@ static const char screenshot_help[] =
 	"\n"
 	"  --screen NAME      welcome (default), services, help, settings or timeout\n"
 	"  --journey ID       a bundled journey, with --step ID: one of its pages\n"
+	"  --errors           with --step: Continue pressed, so the page shows the\n"
+	"                     errors of its answer (none given: \"There is a problem\")\n"
 	"  --answers FILE     a JSON object of step id -> answer as typed (a string, or\n"
 	"                     a list of strings for dates, addresses and multiple\n"
 	"                     choices) that lead to the step\n"
@@ -465,12 +536,33 @@ static const char screenshot_help[] =
 	"  --contrast THEME   standard (default) or high\n"
 	"  --today YYYY-MM-DD the date the answers are checked against (default: today)\n";
 
+/* Presses the first control that does A, as a finger would, after a
+ * layout at W x H. False when the screen has none. */
+static bool press(struct kiosk *k, int w, int h, enum ui_action a, uint64_t now)
+{
+	if (ui_layout(k->ui, w, h, sdl_view_metrics(k->view), now) != HATCH_OK)
+		return false;
+	size_t n;
+	const struct ui_widget *ws = ui_widgets(k->ui, &n);
+	for (size_t i = 0; i < n; i++)
+		if (ws[i].action == a) {
+			struct ui_input in = {.kind = UI_IN_DOWN, .x = ws[i].rect.x + ws[i].rect.w / 2,
+					      .y = ws[i].rect.y + ws[i].rect.h / 2, .ms = now + 1000};
+			ui_handle(k->ui, &in);
+			in.kind = UI_IN_UP;
+			ui_handle(k->ui, &in);
+			return true;
+		}
+	return false;
+}
+
 int cmd_screenshot(int argc, char **argv)
 {
 	const char *out = NULL, *screen = "welcome", *journey = NULL, *step = NULL,
 		   *answers = NULL, *lang = NULL, *config = NULL, *today = NULL,
 		   *text_size = NULL, *contrast = NULL;
 	int w = 800, h = 480;
+	bool with_errors = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (app_is_help(a)) {
@@ -488,6 +580,10 @@ int cmd_screenshot(int argc, char **argv)
 				    : !strcmp(a, "--text-size") ? &text_size
 				    : !strcmp(a, "--contrast") ? &contrast
 							      : NULL;
+		if (!strcmp(a, "--errors")) {
+			with_errors = true;
+			continue;
+		}
 		if (!slot && strcmp(a, "--size"))
 			return app_usage_error("screenshot: unknown option '%s'", a);
 		if (i + 1 == argc)
@@ -561,6 +657,11 @@ int cmd_screenshot(int argc, char **argv)
 		mem_free_wiped(text);
 		if (rc != HATCH_OK) {
 			fprintf(stderr, "hatch: screenshot: %s\n", e.msg);
+			status = 1;
+			goto out;
+		}
+		if (with_errors && !press(&k, w, h, UI_ACT_CONTINUE, now)) {
+			fprintf(stderr, "hatch: screenshot: step %s has no Continue to press\n", step);
 			status = 1;
 			goto out;
 		}

@@ -172,7 +172,8 @@ void ui_text_cmd(struct ui *ui, int x, int y, enum ui_font f, int px, struct ui_
 	if (!n)
 		return;
 	struct ui_cmd cmd = {.kind = UI_CMD_TEXT, .color = c, .font = f, .px = px,
-			     .widget = widget, .dir = ui->rtl ? UI_DIR_RTL : UI_DIR_LTR};
+			     .widget = widget,
+			     .dir = ui->typed_text ? UI_DIR_AUTO : ui->rtl ? UI_DIR_RTL : UI_DIR_LTR};
 	cmd.r = (struct ui_rect){x, y, ui_text_width(ui, f, px, s, n),
 				 ui_line_height(ui, f, px)};
 	cmd.text = ui_push_bytes(ui, s, n);

@@ -342,10 +342,18 @@ static void keyboard(struct ui *ui, struct ui_rect r)
 			const struct ui_key_def *key = &rows[i][k];
 			int w = key->span * quarter;
 			struct ui_rect kr = {x, y, w, st->target};
-			const char *label = key->special == KEY_CHAR ? key->label
-								     : ui_tr(ui, key->label);
+			/* The keys that switch layouts show symbols ("?123",
+			 * "ABC") and are named in words for speech. */
+			bool to_sym = key->special == KEY_TO_SYMBOLS,
+			     to_abc = key->special == KEY_TO_LETTERS;
+			const char *label = key->special == KEY_CHAR || to_sym || to_abc
+						    ? key->label
+						    : ui_tr(ui, key->label);
+			const char *name = to_sym   ? ui_tr(ui, N_("Numbers and symbols"))
+					   : to_abc ? ui_tr(ui, N_("Letters"))
+						    : label;
 			bool on = key->special == KEY_SHIFT && ui->kbd_shift;
-			int wi = ui_add_widget(ui, UI_ROLE_KEY, UI_ACT_KEY, index, kr, label, true);
+			int wi = ui_add_widget(ui, UI_ROLE_KEY, UI_ACT_KEY, index, kr, name, true);
 			ui_rect_cmd(ui, kr, on ? UI_BLACK : UI_WHITE, wi);
 			ui_rect_cmd(ui, (struct ui_rect){kr.x, kr.y + kr.h - 2 * st->unit, kr.w,
 							 2 * st->unit},
@@ -684,7 +692,11 @@ static void check_answers(struct ui *ui, struct col *c, const struct journey_ste
 		const char *value = *rows.v[i].value ? rows.v[i].value : ui_tr(ui, N_("Not answered"));
 		struct col sub = {c->x, textw, c->y};
 		para(ui, &sub, UI_FONT_BOLD, st->body_px, UI_BLACK, label, st->unit * 4);
+		/* An answer reads in its own direction: a Latin address stays
+		 * "1 Example Street" on an Urdu page. */
+		ui->typed_text = true;
 		para(ui, &sub, UI_FONT_REGULAR, st->body_px, UI_BLACK, value, 0);
+		ui->typed_text = false;
 		char name[700];
 		snprintf(name, sizeof name, "%s %s", change, label);
 		struct ui_rect lr = wide ? (struct ui_rect){c->x + c->w - cw, top, cw, st->target}

@@ -61,6 +61,7 @@ struct ui {
 	const struct journey *journey;
 	const char *language;
 	bool rtl;                /* the language is written right to left */
+	bool typed_text;         /* text being drawn is what a citizen typed: its own direction */
 	struct ui_prefs prefs;
 
 	/* Speech: what to say at the next layout, when the widgets are known. */

@@ -196,17 +196,17 @@ osk_type() {
 			# Not on this layout: change layout and look again.
 			case "$c" in
 			[a-z] | [A-Z])
-				if ui locate "$DUMP" "$WIN_H" role=key label=ABC >/dev/null 2>&1; then
-					click_widget role=key label=ABC || return 1
+				if ui locate "$DUMP" "$WIN_H" role=key label=Letters >/dev/null 2>&1; then
+					click_widget role=key label=Letters || return 1
 				else
 					click_widget role=key label=Shift || return 1
 				fi
 				;;
 			*)
-				if ui locate "$DUMP" "$WIN_H" role=key label=?123 >/dev/null 2>&1; then
-					click_widget role=key label=?123 || return 1
+				if ui locate "$DUMP" "$WIN_H" role=key "label=Numbers and symbols" >/dev/null 2>&1; then
+					click_widget role=key "label=Numbers and symbols" || return 1
 				else
-					click_widget role=key label=ABC || return 1
+					click_widget role=key label=Letters || return 1
 				fi
 				;;
 			esac
