@@ -318,6 +318,19 @@ static enum hatch_err make_file(const char *path, struct hatch_error *e)
 		sync_dir(dir);
 	} else if (errno != EEXIST) {
 		rc = err_set(e, HATCH_ERR_IO, "%s: cannot create it: %s", path, strerror(errno));
+	} else {
+		/* A symbolic link to a file not made yet (a database kept on
+		 * another disk): the file it names is made here, as private as
+		 * any other, rather than left to SQLite's default mode. */
+		struct stat st;
+		if (stat(path, &st) != 0 && errno == ENOENT) {
+			fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+			if (fd >= 0)
+				close(fd);
+			else
+				rc = err_set(e, HATCH_ERR_IO, "%s: cannot create it: %s", path,
+					     strerror(errno));
+		}
 	}
 	mem_free(dir);
 	return rc;

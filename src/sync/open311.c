@@ -35,6 +35,7 @@
 
 #include "base/mem.h"
 #include "base/utf8.h"
+#include "i18n/i18n.h"
 #include "sync/fetch.h"
 #include "sync/sync_int.h"
 
@@ -514,6 +515,24 @@ static enum hatch_err build_form(struct sync_http *h, const char *api_key,
 	enum hatch_err rc = add_param(h, f, "api_key", api_key);
 	if (rc == HATCH_OK)
 		rc = add_param(h, f, "service_code", service);
+	/* The citizen's language, so that the council can reply in it: first
+	 * in the description (never cut off by its limit), and as an
+	 * attribute where the service asks for one. */
+	const char *lang = json_string_value(json_object_get(rec, "language"));
+	if (rc == HATCH_OK && lang && *lang && strcmp(lang, "en")) {
+		const struct i18n_language *l = i18n_language(lang);
+		char line[160];
+		snprintf(line, sizeof line, "Preferred language: %s (%s)", l ? l->english : lang,
+		         lang);
+		rc = desc_add(&desc, line);
+	}
+	for (size_t k = 0; rc == HATCH_OK && lang && *lang && def && k < def->nattrs; k++)
+		if (!strcmp(def->attrs[k].code, "language") ||
+		    !strcmp(def->attrs[k].code, "preferred_language")) {
+			char name[96];
+			snprintf(name, sizeof name, "attribute[%s]", def->attrs[k].code);
+			rc = add_param(h, f, name, lang);
+		}
 	size_t i;
 	json_t *a;
 	json_array_foreach(answers, i, a)

@@ -24,6 +24,11 @@ struct sync {
 	struct store *store;
 	struct sync_http *http;
 	long long next_purge; /* when retention is next applied; 0: at the first drain */
+	/* A record this worker claimed whose claim the store could not end
+	 * (locked, disk full): still "sending", which would hold back its
+	 * destination until a restart. It goes back to the queue at the next
+	 * drain. 0: none. */
+	long long stuck;
 };
 
 enum hatch_err sync_create(const struct config *c, struct store *s, struct sync **out,
@@ -251,6 +256,8 @@ static enum hatch_err drain_destination(struct sync *w, const char *name, long l
 				st->dead++;
 			break;
 		}
+		if (rc != HATCH_OK)
+			w->stuck = d.id;
 		store_due_cleanup(&d);
 		mem_wipe(&r, sizeof r);
 		if (rc != HATCH_OK || stop)
@@ -266,6 +273,17 @@ enum hatch_err sync_drain(struct sync *w, long long now, struct sync_stats *stp,
 	struct sync_stats local;
 	struct sync_stats *st = stp ? stp : &local;
 	memset(st, 0, sizeof *st);
+	if (w->stuck) {
+		/* Due at once: it may well have reached its back end, which will
+		 * recognise the resend. Until the store takes this, nothing else
+		 * is tried: the store is still failing. */
+		enum hatch_err rc = store_mark_retry(w->store, w->stuck, now,
+						     "the device's database failed during delivery",
+						     now, e);
+		if (rc != HATCH_OK && rc != HATCH_ERR_STATE && rc != HATCH_ERR_NOTFOUND)
+			return rc;
+		w->stuck = 0;
+	}
 	struct store_destination_stats *v = NULL;
 	size_t n = 0;
 	enum hatch_err rc = store_destination_stats(w->store, &v, &n, e);

@@ -9,8 +9,9 @@
  *
  * Library code: never prints; reasons go into the caller's struct
  * hatch_error and into the store's last error, and never hold anything of
- * a payload. Depends on base/, platform/, store/, libcurl, jansson,
- * libxml2 and libsodium; never on core/, ui/, sdl/ or app/. */
+ * a payload. Depends on base/, i18n/ (language names), platform/, store/,
+ * libcurl, jansson, libxml2 and libsodium; never on core/, ui/, sdl/ or
+ * app/. */
 #ifndef HATCH_SYNC_SYNC_H
 #define HATCH_SYNC_SYNC_H
 

@@ -88,7 +88,7 @@ next_attempt() { sqlite3 "$DB" "select next_attempt from outbox where uuid = '$1
 # suit the journey's Open311 service, into $TMP/rec-UUID.json.
 record() {
 	"$PY" - "$@" >"$TMP/rec-$1.json" <<'PYEOF'
-import json, random, sys
+import json, os, random, sys
 uuid, dest, journey = sys.argv[1:4]
 alpha = "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U"
 d = [random.choice(alpha[:32]) for _ in range(8)]
@@ -117,7 +117,7 @@ answers = {
 }[journey]
 rec = {"answers": answers, "channel": "self-service", "created": "2026-11-21T10:04:05Z",
        "destination": dest, "journey": {"id": journey, "version": 1},
-       "language": "en", "reference": ref, "uuid": uuid}
+       "language": os.environ.get("REC_LANG", "en"), "reference": ref, "uuid": uuid}
 sys.stdout.write(json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
 PYEOF
 }

@@ -353,17 +353,25 @@ if set(back) - set(uuids):
     bad.append("the back end holds records never enqueued")
 print("; ".join(bad[:4]) if bad else "ok")
 PYEOF
-# drain_loop FAULT [--sticky]
+# drain_loop FAULT [--sticky|""] [--again]: with --again the same worker
+# drains once more right after the fault, and must leave no record
+# "sending" (a claim the failing store could not end goes back to the queue
+# without a restart).
 drain_loop() {
-	local fault=$1 sticky=${2:-} p k N=0 runs=0 i r t0
+	local fault=$1 sticky=${2:-} again=${3:-} p k N=0 runs=0 i r t0
 	t0=$(date +%s)
 	problems=""
 	while :; do
 		rm -f "$DB"*
 		cp "$TMP/template/"* "$TMP/"
 		control /_control/reset -X POST
-		ft drain $sticky "$fault" "$N" "$CONF" "$DB" "$NOW"
+		ft drain $sticky $again "$fault" "$N" "$CONF" "$DB" "$NOW"
 		local inj=$fout fs=$fst
+		if [ -n "$again" ] && [ $N -gt 0 ] &&
+			[ "$(sqlite3 "$DB" "select count(*) from outbox where state = 'sending'")" != 0 ]; then
+			problems="$problems
+drain $fault $N: a record still sending after the same worker drained again ($inj)"
+		fi
 		if [ $N -eq 0 ]; then
 			[ $fst -eq 0 ] || problems="a drain without faults: status $fst: $(cat "$TMP/ft.err")"
 			p=$(points)
@@ -394,12 +402,13 @@ drain $sticky $fault $N ($inj): then $i clean drains: $r"
 		N=$((N + k))
 		[ $runs -le $((BUDGET * 3)) ] || break
 	done
-	echo "# drain $sticky $fault: $p fault points, $runs failed in turn (points $(first "$k"), +$k, ...), $(($(date +%s) - t0)) s"
+	echo "# drain $sticky $again $fault: $p fault points, $runs failed in turn (points $(first "$k"), +$k, ...), $(($(date +%s) - t0)) s"
 	TOTAL_POINTS=$((TOTAL_POINTS + p))
 	TOTAL_RUNS=$((TOTAL_RUNS + runs))
-	report "delivery, $sticky $fault: after each failure clean drains deliver every record once"
+	report "delivery, $sticky $again $fault: after each failure clean drains deliver every record once"
 }
 drain_loop --fail-write
+drain_loop --fail-write "" --again
 drain_loop --fail-full --sticky
 drain_loop --fail-alloc
 drain_loop --fail-alloc --sticky

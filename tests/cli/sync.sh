@@ -257,6 +257,20 @@ eq "an http:// URL is refused before any connection" "$(row "$U")" \
 eq "... no request reached the server" "$(control /_control/bytes-received; jget "$TMP/control" 'd["requests"]')" "$before"
 
 # ---------------------------------------------------------------------------
+# The citizen's language reaches the council, so that it can reply in it.
+U=$(newuuid)
+REC_LANG=cy enqueue "$U" waste-services streetlight
+drain "$NOW"
+eq "a Welsh submission: delivered" "$(row "$U" | cut -d' ' -f1)" delivered
+expect_match "... its description says so first, in words and code" \
+	"$(stored "$U" 'r[0]["fields"]["description"]')" '^Preferred language: Welsh \(cy\)'
+U=$(newuuid)
+enqueue "$U" waste-services streetlight
+drain "$NOW"
+expect_no_match "an English one says nothing of language" \
+	"$(stored "$U" 'r[0]["fields"]["description"]')" 'Preferred language'
+
+# ---------------------------------------------------------------------------
 # hatch sync.
 run sync --once --config "$CONF" --db "$DB"
 expect_status "hatch sync --once exits 0" 0

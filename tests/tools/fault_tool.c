@@ -473,11 +473,19 @@ static int drain(const char *conf, const char *db, const char *when)
 	bool ok = store_open(db, &s, &e) == HATCH_OK &&
 		  store_recover_sending(s, &recovered, &e) == HATCH_OK &&
 		  sync_create(cfg, s, &w, &e) == HATCH_OK && sync_drain(w, now, &st, &e) == HATCH_OK;
+	int status = disarm(ok);
+	/* --again: the same worker drains once more, as a running kiosk or
+	 * hatch sync would a little later, without a restart to recover. */
+	const char *again = "";
+	if (again_mode && w) {
+		struct sync_stats st2 = {0};
+		struct hatch_error ae = {""};
+		again = sync_drain(w, now + 1, &st2, &ae) == HATCH_OK ? " again ok" : " again error";
+	}
 	sync_destroy(w);
 	store_close(s);
-	int status = disarm(ok);
-	printf(" recovered %zu delivered %zu retried %zu dead %zu\n", recovered, st.delivered,
-	       st.retried, st.dead);
+	printf(" recovered %zu delivered %zu retried %zu dead %zu%s\n", recovered, st.delivered,
+	       st.retried, st.dead, again);
 	if (!ok)
 		fprintf(stderr, "fault_tool: drain: %s\n", e.msg);
 	mem_free(cfg);
@@ -499,7 +507,7 @@ static void json_free(void *p)
 static int usage(void)
 {
 	fputs("usage: fault_tool enqueue [--sticky] [--again] FAULT N DB RECORD.json\n"
-	      "       fault_tool drain [--sticky] FAULT N CONFIG DB NOW\n"
+	      "       fault_tool drain [--sticky] [--again] FAULT N CONFIG DB NOW\n"
 	      "FAULT: --fail-write, --fail-full, --fail-alloc, --fail-sqlite-alloc or\n"
 	      "       --fail-json-alloc\n",
 	      stderr);
