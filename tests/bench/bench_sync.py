@@ -20,13 +20,17 @@ Then, against that one back end:
     sync.drain_per_s, and its peak RSS (VmHWM of the process):
     sync.peak_rss_mib_10k;
   - `hatch sync --once` on an outbox of --big records (default 100,000):
-    its peak RSS, sync.peak_rss_mib, and how fast it delivered. A drain
-    that has not finished after --cap seconds (default 150) is stopped
-    (SIGKILL), and the figures are those of the part it delivered:
-    sync.drained_of_100k says how many.
+    its peak RSS, sync.peak_rss_mib, and how fast it delivered,
+    sync.drain_per_s_at_100k. A drain that has not finished after --cap
+    seconds (default 150) is stopped (SIGKILL), and the figures are those
+    of the part it delivered: sync.drained_of_100k says how many. (A
+    drain of 100,000 to this back end takes at least 100,000 / the back
+    end's rate, some minutes, and longer while claiming a record costs more
+    with a deeper queue; the cap keeps the run within a few minutes.)
 
-wrk runs before and after the drain and its median rate is used, so that a
-change in the machine's load during the run shows on both sides.
+The names of the figures follow N and --big ("10k", "100k"). wrk runs
+before and after the drain and the median of its two rates is used, so
+that a change in the machine's load during the run shows on both sides.
 
 The outboxes are filled on tmpfs, where the sync at each commit costs
 nothing, and copied to disk (beside the back end's database, under the
