@@ -136,7 +136,7 @@ struct screen_walk {
 	const struct support_screens *s;
 	const struct journey *j;
 	bool seen[JOURNEY_MAX_STEPS];
-	size_t visited;
+	size_t visited, summaries;
 };
 
 static void tap(struct ui *ui, enum ui_action a, uint64_t ms)
@@ -171,8 +171,11 @@ static bool walk_path(void *user, const struct journey_path *p)
 		size_t step = p->steps[i].step;
 		const struct journey_step *st = &j->steps[step];
 		bool last = st->kind == STEP_CHECK_ANSWERS;
+		if (last && w->s->summaries && w->summaries >= w->s->summaries)
+			break;
 		if (w->seen[step] && !last)
 			continue;
+		w->summaries += last;
 		w->seen[step] = true;
 		json_t *o = support_path_answers(j, p, i);
 		char *text = json_dumps(o, 0);
@@ -228,6 +231,7 @@ size_t support_each_screen(struct journey *const *js, size_t n, const struct cda
 	ui_destroy(ui);
 	for (size_t i = 0; i < n; i++) {
 		w.j = js[i];
+		w.summaries = 0;
 		memset(w.seen, 0, sizeof w.seen);
 		struct journey_paths_result res;
 		if (journey_paths(js[i], today, 1000000, walk_path, &w, NULL, &res) != HATCH_OK)

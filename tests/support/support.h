@@ -42,6 +42,9 @@ struct support_screens {
 	struct ui *(*make)(void *user);
 	void (*visit)(void *user, struct ui *ui, const char *what);
 	void *user;
+	/* How many paths' check-answers pages (and confirmations) to visit
+	 * per journey; 0: every path's. */
+	size_t summaries;
 };
 
 /* Every screen a citizen can reach: Welcome, services, help, settings, the

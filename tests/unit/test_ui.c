@@ -211,7 +211,7 @@ static void visit_all_sizes(void *user, struct ui *ui, const char *what)
 static void every_step_of_every_journey(void **state)
 {
 	(void)state;
-	struct support_screens s = {make_default, visit_all_sizes, NULL};
+	struct support_screens s = {make_default, visit_all_sizes, NULL, 0};
 	size_t n = support_each_screen(journeys, njourneys, &today, &s);
 	print_message("# %zu screens checked\n", screens_checked);
 	assert_true(n > 100);
