@@ -771,12 +771,29 @@ static enum hatch_err migrate_2(struct store *s, struct hatch_error *e)
 	return HATCH_OK;
 }
 
+/* Version 3: claims walk the queue in the order they take it. The claim
+ * asks for a destination's oldest queued record that is due; with the
+ * index in (state, destination, id) order the first due row found is the
+ * one, where the old (.., next_attempt) order made SQLite gather and sort
+ * every due row of the destination at each claim, a cost that grew with
+ * the queue. */
+static const char schema_3[] =
+	"CREATE INDEX outbox_claim ON outbox (state, destination, id);"
+	"DROP INDEX outbox_due;";
+
+static enum hatch_err migrate_3(struct store *s, struct hatch_error *e)
+{
+	int rc = exec(s->db, schema_3);
+	return rc == SQLITE_OK ? HATCH_OK : fail(s, rc, "upgrade its indexes", e);
+}
+
 /* Migration N takes a database from user_version N to N + 1, inside a
  * transaction that also sets the new version. Append; never edit one that
  * has shipped. */
 static enum hatch_err (*const migrations[])(struct store *, struct hatch_error *) = {
 	migrate_1,
 	migrate_2,
+	migrate_3,
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
 	       "one migration for each schema version");
@@ -1498,8 +1515,8 @@ static enum hatch_err add(struct store *s, const struct store_submission *sub,
 		return fail(s, rc, doing, e);
 	}
 	sqlite3_stmt *st;
-	/* Due at once: next_attempt is set so that the sync worker's query
-	 * (state, destination, next_attempt <= now) finds it by the index. */
+	/* Due at once: next_attempt is never NULL, so that the claim's
+	 * next_attempt <= now finds it. */
 	rc = sqlite3_prepare_v2(
 		s->db,
 		"INSERT INTO outbox (uuid, reference, journey_id, journey_version,"
@@ -1683,7 +1700,8 @@ void store_due_cleanup(struct store_due *d)
 
 /* Oldest first by id, not by created: ids only grow, the clock may jump.
  * The NOT EXISTS keeps one record per destination in flight; it is an
- * index lookup on (state, destination). */
+ * index lookup on (state, destination). The claim for one destination walks
+ * outbox_claim in id order and stops at the first due row. */
 static const char claim_any_sql[] =
 	"SELECT " DUE_COLUMNS " FROM outbox AS o"
 	" WHERE state = 'queued' AND next_attempt <= ?1"

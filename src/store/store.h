@@ -47,7 +47,7 @@
 
 /* The schema this program writes (PRAGMA user_version). A database with a
  * newer version is refused; an older one is migrated on open. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* The length of a destination's public key for store_outbox_add_sealed:
  * libsodium's crypto_box_PUBLICKEYBYTES (checked where sodium.h is seen). */

@@ -428,23 +428,28 @@ static void schema_and_settings(void **state)
 				      " AND name IN ('device', 'outbox')"),
 			 2);
 	assert_int_equal(peek_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-				      " AND name = 'outbox_due'"),
+				      " AND name = 'outbox_claim'"),
 			 1);
 	assert_int_equal(peek_int(db, "SELECT count(*) FROM device"), 1);
 	assert_int_equal(peek_int(db, "SELECT next_sequence FROM device"), 1);
-	/* The index serves the sync worker's query. */
+	/* The index serves the sync worker's claim: walked in id order, with
+	 * no sort of the queue (no temporary b-tree) whatever its length. */
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_prepare_v2(db,
 					    "EXPLAIN QUERY PLAN SELECT id FROM outbox"
 					    " WHERE state = 'queued' AND destination = 'x'"
-					    " AND next_attempt <= 5 ORDER BY next_attempt",
+					    " AND next_attempt <= 5 ORDER BY id LIMIT 1",
 					    -1, &st, NULL),
 			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	const char *plan = (const char *)sqlite3_column_text(st, 3);
-	assert_non_null(plan);
-	assert_non_null(
-		strstr(plan, "outbox_due (state=? AND destination=? AND next_attempt<?)"));
+	bool uses_claim = false, sorts = false;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *plan = (const char *)sqlite3_column_text(st, 3);
+		assert_non_null(plan);
+		uses_claim |= strstr(plan, "outbox_claim (state=? AND destination=?)") != NULL;
+		sorts |= strstr(plan, "TEMP B-TREE") != NULL;
+	}
+	assert_true(uses_claim);
+	assert_false(sorts);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	store_close(s);
@@ -920,6 +925,43 @@ static void waits_for_a_lock(void **state)
 	close(fds[0]);
 	close(fds[1]);
 	counts_are(s, 1, 0, 0, 0);
+	store_close(s);
+}
+
+/* A version-2 database (its claim index in next_attempt order) gets the
+ * claim index of version 3, and its records are claimed as before. */
+static void migrates_version_2(void **state)
+{
+	(void)state;
+	const char *path = in_dir("v2.db");
+	struct store *s = open_ok(path);
+	add_sample(s, 1);
+	add_sample(s, 2);
+	store_close(s);
+	sqlite3 *db = peek_open(path, true);
+	peek_exec(db, "DROP INDEX outbox_claim;"
+		      "CREATE INDEX outbox_due ON outbox (state, destination, next_attempt);"
+		      "PRAGMA user_version = 2");
+	sqlite3_close(db);
+
+	s = open_ok(path);
+	db = peek_open(path, false);
+	assert_int_equal(peek_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+				      " AND name = 'outbox_claim'"),
+			 1);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+				      " AND name = 'outbox_due'"),
+			 0);
+	sqlite3_close(db);
+	struct hatch_error e = {""};
+	struct store_due d;
+	bool found = false;
+	assert_int_equal(store_claim_due(s, 4000000000LL, &d, &found, &e), HATCH_OK);
+	assert_true(found);
+	assert_int_equal(d.id, 1);
+	store_due_cleanup(&d);
+	counts_are(s, 1, 1, 0, 0);
 	store_close(s);
 }
 
@@ -1930,7 +1972,7 @@ static void migrates_version_1_with_rows(void **state)
 		assert_false(db_holds_text(path, markers[i]));
 
 	db = peek_open(path, false);
-	assert_int_equal(peek_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(peek_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	char check[32];
 	peek_text(db, "PRAGMA integrity_check", check, sizeof check);
 	assert_string_equal(check, "ok");
@@ -1938,7 +1980,7 @@ static void migrates_version_1_with_rows(void **state)
 				      " WHERE name = 'payload'"),
 			 0);
 	assert_int_equal(peek_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-				      " AND name IN ('outbox_due', 'outbox_purge')"),
+				      " AND name IN ('outbox_claim', 'outbox_purge')"),
 			 2);
 	assert_int_equal(peek_int(db, "SELECT count(*) FROM outbox WHERE payload_box IS NOT NULL"
 				      " AND sealed = 0"),
@@ -2008,7 +2050,7 @@ static void migrates_version_1_with_rows(void **state)
 	s = open_ok(path);
 	add_sample(s, 1);
 	store_close(s);
-	assert_int_equal(peek_at(path, "PRAGMA user_version"), 2);
+	assert_int_equal(peek_at(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(stat(in_dir("empty.db.key"), &stt), 0);
 	assert_int_equal(stt.st_mode & 0777, 0600);
 	/* Migrating again is a no-op. */
@@ -2508,6 +2550,7 @@ int main(void)
 		TEST(waits_for_a_lock),
 		TEST(concurrent_numbers_distinct),
 		TEST(migrates_version_0),
+		TEST(migrates_version_2),
 		TEST(current_database_unchanged),
 		TEST(default_path),
 		TEST(out_of_memory),
