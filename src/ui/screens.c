@@ -34,6 +34,10 @@ static void compute_style(struct ui *ui)
 	st->heading_px = S(ui, narrow ? 30 : 44) * pct / 100;
 	st->title_px = S(ui, narrow ? 22 : 28) * pct / 100;
 	st->target = MAX(st->target, ui_line_height(ui, UI_FONT_BOLD, st->button_px) + st->pad / 2);
+	/* The keyboard keeps its size whatever the text size: at 200% on a
+	 * 7-inch screen, bigger keys would leave no room for the question. */
+	st->key_h = ui_min_target(ui->cfg.dpi);
+	st->key_px = S(ui, narrow ? 22 : 26);
 	st->header_h = MAX(st->target, ui_line_height(ui, UI_FONT_BOLD, st->title_px)) +
 		       st->pad / 2 * 2;
 	st->footer_h = st->target + st->pad;
@@ -308,7 +312,7 @@ static int keyboard_height(struct ui *ui)
 	const size_t *counts;
 	size_t n = ui_kbd_rows(ui->kbd_layout, ui->kbd_shift, &rows, &counts);
 	int gap = S(ui, 6);
-	return (int)n * (ui->st.target + gap) + gap;
+	return (int)n * (ui->st.key_h + gap) + gap;
 }
 
 static void keyboard(struct ui *ui, struct ui_rect r)
@@ -337,11 +341,11 @@ static void keyboard(struct ui *ui, struct ui_rect r)
 			span += rows[i][k].span;
 		int roww = span * quarter + gap * (int)(counts[i] - 1);
 		int x = r.x + (r.w - roww) / 2;
-		int y = r.y + gap + (int)i * (st->target + gap);
+		int y = r.y + gap + (int)i * (st->key_h + gap);
 		for (size_t k = 0; k < counts[i]; k++, index++) {
 			const struct ui_key_def *key = &rows[i][k];
 			int w = key->span * quarter;
-			struct ui_rect kr = {x, y, w, st->target};
+			struct ui_rect kr = {x, y, w, st->key_h};
 			/* The keys that switch layouts show symbols ("?123",
 			 * "ABC") and are named in words for speech. */
 			bool to_sym = key->special == KEY_TO_SYMBOLS,
@@ -358,7 +362,7 @@ static void keyboard(struct ui *ui, struct ui_rect r)
 			ui_rect_cmd(ui, (struct ui_rect){kr.x, kr.y + kr.h - 2 * st->unit, kr.w,
 							 2 * st->unit},
 				    UI_MID_GREY, wi);
-			int px = key->special == KEY_CHAR ? st->button_px : st->caption_px;
+			int px = key->special == KEY_CHAR ? st->key_px : st->key_px * 5 / 6;
 			enum ui_font f = key->special == KEY_CHAR ? UI_FONT_REGULAR : UI_FONT_BOLD;
 			size_t ln = strlen(label);
 			while (ln > 1 && ui_text_width(ui, f, px, label, ln) > w - 4)

@@ -48,6 +48,7 @@ struct ui_style {
 	int pad;
 	int body_px, heading_px, caption_px, button_px, title_px;
 	int header_h, footer_h;
+	int key_h, key_px;  /* the on-screen keyboard's keys: fixed, whatever the text size */
 };
 
 struct ui {

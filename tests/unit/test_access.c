@@ -299,9 +299,11 @@ static void check_screen(struct ui *ui, int w, int h, const char *what)
 			int ra = region(a, body_top), rb = region(b, body_top);
 			checks++;
 			bool same_row = a->rect.y < b->rect.y + b->rect.h && b->rect.y < a->rect.y + a->rect.h;
+			/* The keyboard keeps its layout in every language. */
+			bool row_rtl = rtl && ra != 3;
 			bool ok = ra > rb ||
-				  (ra == rb && (same_row ? (rtl ? a->rect.x + a->rect.w <= b->rect.x + b->rect.w
-								: a->rect.x >= b->rect.x)
+				  (ra == rb && (same_row ? (row_rtl ? a->rect.x + a->rect.w <= b->rect.x + b->rect.w
+								    : a->rect.x >= b->rect.x)
 							 : a->rect.y >= b->rect.y));
 			if (!ok)
 				violation("%s [%s]: focus goes from \"%s\" (%d,%d %dx%d) to \"%s\" (%d,%d %dx%d) against reading order",
