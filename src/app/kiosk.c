@@ -468,6 +468,7 @@ int cmd_run(int argc, char **argv)
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			int vw, vh;
 			sdl_view_size(k.view, &vw, &vh);
+			sdl_view_set_language(k.view, ui_language(k.ui));
 			if (ui_layout(k.ui, vw, vh, sdl_view_metrics(k.view), sdl_view_ticks()) !=
 			    HATCH_OK) {
 				fprintf(stderr, "hatch: out of memory laying out the screen\n");
@@ -540,6 +541,7 @@ static const char screenshot_help[] =
  * layout at W x H. False when the screen has none. */
 static bool press(struct kiosk *k, int w, int h, enum ui_action a, uint64_t now)
 {
+	sdl_view_set_language(k->view, ui_language(k->ui));
 	if (ui_layout(k->ui, w, h, sdl_view_metrics(k->view), now) != HATCH_OK)
 		return false;
 	size_t n;
@@ -678,6 +680,7 @@ int cmd_screenshot(int argc, char **argv)
 		status = app_usage_error("screenshot: unknown screen '%s'", screen);
 		goto out;
 	}
+	sdl_view_set_language(k.view, ui_language(k.ui));
 	if (ui_layout(k.ui, w, h, sdl_view_metrics(k.view), now) != HATCH_OK ||
 	    sdl_view_render(k.view, ui_draw(k.ui), &e) != HATCH_OK ||
 	    sdl_view_save_png(k.view, out, &e) != HATCH_OK) {

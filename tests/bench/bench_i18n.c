@@ -99,6 +99,7 @@ static double frame(struct sdl_view *v, int w, int h)
 {
 	struct hatch_error e = {""};
 	double t0 = support_now_us();
+	sdl_view_set_language(v, ui_language(kiosk));
 	if (ui_layout(kiosk, w, h, sdl_view_metrics(v), 1000) != HATCH_OK)
 		die("layout", "out of memory");
 	if (sdl_view_render(v, ui_draw(kiosk), &e) != HATCH_OK)

@@ -208,6 +208,7 @@ static int region(const struct ui_widget *w, int body_top)
 
 static void check_screen(struct ui *ui, int w, int h, const char *what)
 {
+	sdl_view_set_language(view, ui_language(ui));
 	assert_int_equal(ui_layout(ui, w, h, sdl_view_metrics(view), 1000), HATCH_OK);
 	screens++;
 	bool rtl = langs[now.lang].rtl;

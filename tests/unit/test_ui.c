@@ -116,6 +116,7 @@ static size_t screens_checked;
 
 static void check_screen(struct ui *ui, int w, int h, const char *what)
 {
+	sdl_view_set_language(view, ui_language(ui));
 	assert_int_equal(ui_layout(ui, w, h, sdl_view_metrics(view), 1000), HATCH_OK);
 	screens_checked++;
 	size_t n;
@@ -243,6 +244,7 @@ static uint64_t clock_ms = 100000;
 
 static void relayout(struct ui *ui)
 {
+	sdl_view_set_language(view, ui_language(ui));
 	assert_int_equal(ui_layout(ui, 800, 480, sdl_view_metrics(view), clock_ms), HATCH_OK);
 }
 
