@@ -344,8 +344,9 @@ static void measure(struct sdl_text *t, enum ui_font style, int px, const char *
 	}
 }
 
-/* Lays S (N > 0 bytes) out into runs in visual order, measured. Fails
- * only for want of memory. */
+/* Lays S (N > 0 bytes) out into runs in visual order, measured, into L
+ * (line_free() it). Fails for want of memory or on a line too long to
+ * index, leaving L empty. */
 static enum hatch_err layout(struct sdl_text *t, enum ui_font style, int px,
 			     struct sdl_page page, enum ui_dir dir, const char *s, size_t n,
 			     struct line *l)

@@ -69,17 +69,18 @@ static uint64_t fnv(const void *p, size_t n, uint64_t h)
 	return h;
 }
 
-/* Font sizes are in pixels: SDL2_ttf's point sizes are at 72 dpi, where a
- * point is a pixel. Widths are measured with the base direction of the
- * language's pages: ui/ gives every run on a page that direction but a
- * text box's, and a line's width differs with its direction only by the
- * kerning across the edge of a run. */
 /* The page's faces and direction as one number, for cache keys. */
 static int page_key(struct sdl_page p)
 {
 	return (int)p.face * 2 + (p.rtl ? 1 : 0);
 }
 
+/* Font sizes are in pixels: SDL2_ttf's point sizes are at 72 dpi, where a
+ * point is a pixel. Widths are measured with the base direction of the
+ * language's pages: ui/ gives every run on a page that direction but a
+ * text box's (UI_DIR_AUTO), and a line's width changes with its direction
+ * only when a space between scripts joins a run on its other side, by the
+ * pixel or two a glyph overhangs its run's edge. */
 static int text_width(void *user, enum ui_font style, int px, const char *s, size_t n)
 {
 	struct sdl_view *v = user;
