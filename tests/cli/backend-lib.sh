@@ -16,8 +16,9 @@ API_KEY="kiosk-sync-key-3"
 SECRET="webhook-sync-secret-3"
 PIDS=""
 cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	# A killed server's status is not the test's: the tally stands.
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -136,4 +137,17 @@ drain() {
 	out=$($RUNNER "$TOOL" drain "$CONF" "$DB" "$now" "$@" 2>"$TMP/drain.err")
 	status=$?
 	[ $status -eq 0 ] || not_ok "drain at $now" "$(cat "$TMP/drain.err")"
+}
+
+# main_backend [BACKEND ARGS...]: the test certificates, the main back end
+# (its port in $P, its address in $MAIN) and the credential files a
+# configuration names ($TMP/api-key, $TMP/secret), private to their owner.
+main_backend() {
+	sh "$BK/make-certs.sh" "$CERTS" >"$TMP/make-certs.out" 2>&1 || bail "make-certs.sh"
+	start main server "$@"
+	P=$(port main) || bail "the back end starts"
+	MAIN="https://127.0.0.1:$P"
+	printf '%s\n' "$API_KEY" >"$TMP/api-key"
+	printf '%s' "$SECRET" >"$TMP/secret"
+	chmod 600 "$TMP/api-key" "$TMP/secret"
 }

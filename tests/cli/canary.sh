@@ -9,13 +9,7 @@
 . "$TOP/tests/cli/backend-lib.sh"
 set +e
 
-sh "$BK/make-certs.sh" "$CERTS" >"$TMP/make-certs.out" 2>&1 || bail "make-certs.sh"
-start main server
-P=$(port main) || bail "the back end starts"
-MAIN="https://127.0.0.1:$P"
-printf '%s\n' "$API_KEY" >"$TMP/api-key"
-printf '%s' "$SECRET" >"$TMP/secret"
-chmod 600 "$TMP/api-key" "$TMP/secret"
+main_backend
 DB="$TMP/canary.db"
 CONF="$TMP/hatch.conf"
 LOG="$TMP/hatch.log"

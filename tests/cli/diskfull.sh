@@ -28,13 +28,7 @@ if ! mount -t tmpfs -o size=2m,mode=0700 hatch-diskfull "$MNT" 2>"$TMP/mount.err
 fi
 ok "a 2 MiB tmpfs is mounted for the database"
 
-sh "$BK/make-certs.sh" "$CERTS" >"$TMP/make-certs.out" 2>&1 || bail "make-certs.sh"
-start main server
-P=$(port main) || bail "the back end starts"
-MAIN="https://127.0.0.1:$P"
-printf '%s\n' "$API_KEY" >"$TMP/api-key"
-printf '%s' "$SECRET" >"$TMP/secret"
-chmod 600 "$TMP/api-key" "$TMP/secret"
+main_backend
 DB="$MNT/outbox.db"
 CONF="$TMP/hatch.conf"
 cat >"$CONF" <<CONFEOF

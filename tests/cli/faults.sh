@@ -36,16 +36,13 @@ fi
 SEED=${FAULTS_SEED:-0}
 echo "# fault budget $BUDGET runs per loop, FAULTS_SEED=$SEED"
 T0=$(date +%s)
+# The schema version a new database gets, as the store declares it.
+SCHEMA=$(sed -n 's/^#define STORE_SCHEMA_VERSION \([0-9]*\)$/\1/p' "$TOP/src/store/store.h")
+[ -n "$SCHEMA" ] || bail "STORE_SCHEMA_VERSION not found in src/store/store.h"
 
-sh "$BK/make-certs.sh" "$CERTS" >"$TMP/make-certs.out" 2>&1 || bail "make-certs.sh"
 # --token-polls 0: a batch's id is known at the first poll, so that one
 # clean drain after the one that posted it finishes it.
-start main server --token-polls 0
-P=$(port main) || bail "the back end starts"
-MAIN="https://127.0.0.1:$P"
-printf '%s\n' "$API_KEY" >"$TMP/api-key"
-printf '%s' "$SECRET" >"$TMP/secret"
-chmod 600 "$TMP/api-key" "$TMP/secret"
+main_backend --token-polls 0
 CONF="$TMP/hatch.conf"
 cat >"$CONF" <<CONFEOF
 [destination waste-services]
@@ -256,7 +253,7 @@ new database $sticky $fault $N: then an enqueue: status $fst: $(head -c 300 "$TM
 		fi
 		r=$(sqlite3 "$db" "select count(*) from outbox where uuid = '$U'; pragma user_version" 2>&1 |
 			tr '\n' ' ')
-		[ "$r" = "1 2 " ] || problems="$problems
+		[ "$r" = "1 $SCHEMA " ] || problems="$problems
 new database $sticky $fault $N: then this record, version: $r"
 		ls "$(dirname "$db")" | grep -q corrupt && problems="$problems
 new database $sticky $fault $N: a file was moved aside as damaged: $(ls "$(dirname "$db")")"

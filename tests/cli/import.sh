@@ -12,10 +12,7 @@
 . "$TOP/tests/cli/backend-lib.sh"
 set +e
 
-sh "$BK/make-certs.sh" "$CERTS" >"$TMP/make-certs.out" 2>&1 || bail "make-certs.sh"
-start main server
-P=$(port main) || bail "the back end starts"
-MAIN="https://127.0.0.1:$P"
+main_backend
 BASE="$MAIN/open311/v2/"
 
 # A static HTTPS server over $TMP/www for answers the back end never gives.
@@ -116,8 +113,6 @@ eq "... its record has the answers by step id" \
 	'[["bins", ["refuse", "food"]], ["collection-date", "2026-11-20"], ["number-of-bins", "3"], ["address", {"line1": "12 High Street", "line2": "", "postcode": "AB1 0AA", "town": "Exampleton"}]]'
 
 # Delivered to the back end: the attributes arrive under their codes.
-printf '%s\n' "$API_KEY" >"$TMP/api-key"
-chmod 600 "$TMP/api-key"
 DB="$TMP/outbox.db"
 CONF="$TMP/hatch.conf"
 cat >"$CONF" <<CONFEOF

@@ -24,13 +24,7 @@ SEED=${KILL_SEED:-$$}
 RANDOM=$SEED
 echo "# $CYCLES cycles, KILL_SEED=$SEED"
 
-sh "$BK/make-certs.sh" "$CERTS" >"$TMP/make-certs.out" 2>&1 || bail "make-certs.sh"
-start main server
-P=$(port main) || bail "the back end starts"
-MAIN="https://127.0.0.1:$P"
-printf '%s\n' "$API_KEY" >"$TMP/api-key"
-printf '%s' "$SECRET" >"$TMP/secret"
-chmod 600 "$TMP/api-key" "$TMP/secret"
+main_backend
 DB="$TMP/outbox.db"
 CONF="$TMP/hatch.conf"
 cat >"$CONF" <<CONFEOF

@@ -8,12 +8,7 @@
 . "$TOP/tests/cli/backend-lib.sh"
 set +e
 
-sh "$BK/make-certs.sh" "$CERTS" >"$TMP/make-certs.out" 2>&1 || bail "make-certs.sh"
-start main server
-P=$(port main) || bail "the back end starts"
-MAIN="https://127.0.0.1:$P"
-printf '%s\n' "$API_KEY" >"$TMP/api-key"
-chmod 600 "$TMP/api-key"
+main_backend
 DB="$TMP/outbox.db"
 CONF="$TMP/hatch.conf"
 cat >"$CONF" <<CONFEOF
