@@ -8,6 +8,8 @@
 
 #include "base/mem.h"
 #include "platform/platform.h"
+#include "sdl/sdl.h"
+#include "store/store.h"
 #include "ui/ui.h"
 
 char support_dir[256];
@@ -245,4 +247,37 @@ size_t support_each_screen(struct journey *const *js, size_t n, const struct cda
 			}
 	}
 	return w.visited;
+}
+
+void support_submission(json_t *rec, const char *payload, struct store_submission *sub)
+{
+	json_t *j = json_object_get(rec, "journey");
+	*sub = (struct store_submission){
+		.uuid = json_string_value(json_object_get(rec, "uuid")),
+		.reference = json_string_value(json_object_get(rec, "reference")),
+		.journey_id = json_string_value(json_object_get(j, "id")),
+		.journey_version = (long)json_integer_value(json_object_get(j, "version")),
+		.destination = json_string_value(json_object_get(rec, "destination")),
+		.language = json_string_value(json_object_get(rec, "language")),
+		.channel = json_string_value(json_object_get(rec, "channel")),
+		.payload = payload,
+		.created = platform_now(),
+	};
+}
+
+struct sdl_view *support_view(int w, int h)
+{
+	char dir[4096];
+	struct hatch_error e = {""};
+	struct sdl_view *v = NULL;
+	if (platform_assets_dir(dir, sizeof dir, &e) != HATCH_OK) {
+		fprintf(stderr, "%s\n", e.msg);
+		return NULL;
+	}
+	struct sdl_options o = {dir, true, false, w, h, NULL};
+	if (sdl_view_create(&o, &v, &e) != HATCH_OK) {
+		fprintf(stderr, "%s\n", e.msg);
+		return NULL;
+	}
+	return v;
 }

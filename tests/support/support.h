@@ -33,6 +33,16 @@ json_t *support_path_answers(const struct journey *j, const struct journey_path 
 			     size_t upto);
 
 struct ui;
+struct store_submission;
+struct sdl_view;
+
+/* An off-screen view W x H with the bundled fonts, for measuring and
+ * drawing as the kiosk does; NULL with the reason printed. */
+struct sdl_view *support_view(int w, int h);
+
+/* SUB as the outbox would get the canonical record REC (its payload
+ * PAYLOAD, created now): every string borrowed from REC. */
+void support_submission(json_t *rec, const char *payload, struct store_submission *sub);
 
 /* What support_each_screen needs: MAKE(USER) gives a fresh kiosk (ui_create
  * with the test's configuration, language and settings); VISIT(USER, UI,

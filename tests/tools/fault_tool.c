@@ -53,6 +53,7 @@
 #include "platform/platform.h"
 #include "store/store.h"
 #include "sync/sync.h"
+#include "support.h"
 
 enum fault_kind { FAULT_NONE, FAULT_WRITE, FAULT_ALLOC, FAULT_SQLITE_ALLOC, FAULT_JSON_ALLOC };
 
@@ -406,18 +407,8 @@ static int enqueue(const char *db, const char *file)
 		mem_free(text);
 		return setup_failed(file, "not JSON");
 	}
-	json_t *j = json_object_get(rec, "journey");
-	struct store_submission sub = {
-		.uuid = json_string_value(json_object_get(rec, "uuid")),
-		.reference = json_string_value(json_object_get(rec, "reference")),
-		.journey_id = json_string_value(json_object_get(j, "id")),
-		.journey_version = (long)json_integer_value(json_object_get(j, "version")),
-		.destination = json_string_value(json_object_get(rec, "destination")),
-		.language = json_string_value(json_object_get(rec, "language")),
-		.channel = json_string_value(json_object_get(rec, "channel")),
-		.payload = text,
-		.created = platform_now(),
-	};
+	struct store_submission sub;
+	support_submission(rec, text, &sub);
 	arm();
 	struct store *s = NULL;
 	bool ok = store_open(db, &s, &e) == HATCH_OK && store_outbox_add(s, &sub, &e) == HATCH_OK;

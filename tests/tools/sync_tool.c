@@ -32,6 +32,7 @@
 #include "platform/platform.h"
 #include "store/store.h"
 #include "sync/sync.h"
+#include "support.h"
 
 static int fail(const char *what, const char *why)
 {
@@ -49,18 +50,8 @@ static int enqueue(const char *db, const char *file)
 	json_t *rec = json_loadb(text, len, 0, NULL);
 	if (!rec)
 		return fail(file, "not JSON");
-	json_t *j = json_object_get(rec, "journey");
-	struct store_submission sub = {
-	    .uuid = json_string_value(json_object_get(rec, "uuid")),
-	    .reference = json_string_value(json_object_get(rec, "reference")),
-	    .journey_id = json_string_value(json_object_get(j, "id")),
-	    .journey_version = (long)json_integer_value(json_object_get(j, "version")),
-	    .destination = json_string_value(json_object_get(rec, "destination")),
-	    .language = json_string_value(json_object_get(rec, "language")),
-	    .channel = json_string_value(json_object_get(rec, "channel")),
-	    .payload = text,
-	    .created = platform_now(),
-	};
+	struct store_submission sub;
+	support_submission(rec, text, &sub);
 	struct store *s;
 	int status = 0;
 	if (store_open(db, &s, &e) != HATCH_OK)
@@ -127,7 +118,6 @@ static int enqueue_many(const char *db, const char *count, const char *prefix, i
 			break;
 		}
 		reference_make(seq, key, ref);
-		json_t *j = json_object_get(rec, "journey");
 		if (json_object_set_new(rec, "uuid", json_string(uuid)) ||
 		    json_object_set_new(rec, "reference", json_string(ref))) {
 			status = fail("enqueue-many", "out of memory");
@@ -143,17 +133,8 @@ static int enqueue_many(const char *db, const char *count, const char *prefix, i
 		crypto_hash_sha256(h, (const unsigned char *)payload, strlen(payload));
 		char hex[2 * sizeof h + 1];
 		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-		struct store_submission sub = {
-		    .uuid = uuid,
-		    .reference = ref,
-		    .journey_id = json_string_value(json_object_get(j, "id")),
-		    .journey_version = (long)json_integer_value(json_object_get(j, "version")),
-		    .destination = json_string_value(json_object_get(rec, "destination")),
-		    .language = json_string_value(json_object_get(rec, "language")),
-		    .channel = json_string_value(json_object_get(rec, "channel")),
-		    .payload = payload,
-		    .created = platform_now(),
-		};
+		struct store_submission sub;
+		support_submission(rec, payload, &sub);
 		printf("begin %s %s %s %s\n", uuid, ref, sub.destination ? sub.destination : "-",
 		       hex);
 		fflush(stdout);

@@ -452,15 +452,9 @@ static void every_screen_in_every_language(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	char dir[4096];
 	struct hatch_error e;
-	if (platform_assets_dir(dir, sizeof dir, &e) != HATCH_OK)
+	if (!(view = support_view(1920, 1920)))
 		return -1;
-	struct sdl_options o = {dir, true, false, 1920, 1920, NULL};
-	if (sdl_view_create(&o, &view, &e) != HATCH_OK) {
-		fprintf(stderr, "%s\n", e.msg);
-		return -1;
-	}
 	njourneys = support_load_journeys(&today, journeys, 32);
 	char ldir[4096];
 	struct i18n_problems p;

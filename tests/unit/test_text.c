@@ -74,20 +74,10 @@ static const struct sample samples[] = {
 
 static int setup(void **state)
 {
-	(void)state;
-	char dir[4096];
-	struct hatch_error e;
-	if (platform_assets_dir(dir, sizeof dir, &e) != HATCH_OK)
-		return -1;
 	if (support_dir_setup(state) != 0)
 		return -1;
 	snprintf(png, sizeof png, "%s/line.png", support_dir);
-	struct sdl_options o = {dir, true, false, W, H, NULL};
-	if (sdl_view_create(&o, &view, &e) != HATCH_OK) {
-		fprintf(stderr, "%s\n", e.msg);
-		return -1;
-	}
-	return 0;
+	return (view = support_view(W, H)) ? 0 : -1;
 }
 
 static int teardown(void **state)

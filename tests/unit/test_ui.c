@@ -76,15 +76,8 @@ static struct ui *make_ui(int idle)
 static int setup(void **state)
 {
 	(void)state;
-	char dir[4096];
-	struct hatch_error e;
-	if (platform_assets_dir(dir, sizeof dir, &e) != HATCH_OK)
+	if (!(view = support_view(1920, 1920)))
 		return -1;
-	struct sdl_options o = {dir, true, false, 1920, 1920, NULL};
-	if (sdl_view_create(&o, &view, &e) != HATCH_OK) {
-		fprintf(stderr, "%s\n", e.msg);
-		return -1;
-	}
 	njourneys = support_load_journeys(&today, journeys, 32);
 	return njourneys ? 0 : -1;
 }
