@@ -151,3 +151,35 @@ main_backend() {
 	printf '%s' "$SECRET" >"$TMP/secret"
 	chmod 600 "$TMP/api-key" "$TMP/secret"
 }
+
+# Configuration sections for the back end on PORT, to stdout.
+open311() { # open311 NAME PORT [FORMAT [EXTRA LINE...]]
+	local name=$1 p=$2 fmt=${3:-json}
+	shift 2
+	[ $# -gt 0 ] && shift
+	cat <<CONFEOF
+[destination $name]
+adapter = open311
+url = https://127.0.0.1:$p/open311/v2/
+api_key_file = $TMP/api-key
+ca_bundle = $CERTS/ca.pem
+format = $fmt
+$(printf '%s\n' "$@")
+service.missed-bin = missed-bin
+service.fly-tipping = fly-tipping
+service.streetlight = streetlight
+service.no-location = streetlight
+service.long-notes = streetlight
+
+CONFEOF
+}
+webhook() { # webhook NAME PORT
+	cat <<CONFEOF
+[destination $1]
+adapter = webhook
+url = https://127.0.0.1:$2/webhook
+secret_file = $TMP/secret
+ca_bundle = $CERTS/ca.pem
+
+CONFEOF
+}

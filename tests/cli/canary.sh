@@ -14,23 +14,11 @@ DB="$TMP/canary.db"
 CONF="$TMP/hatch.conf"
 LOG="$TMP/hatch.log"
 : >"$LOG"
-cat >"$CONF" <<CONFEOF
-[storage]
-retention_days = 2
-
-[destination waste-services]
-adapter = open311
-url = https://127.0.0.1:$P/open311/v2/
-api_key_file = $TMP/api-key
-ca_bundle = $CERTS/ca.pem
-service.missed-bin = missed-bin
-
-[destination case-hook]
-adapter = webhook
-url = https://127.0.0.1:$P/webhook
-secret_file = $TMP/secret
-ca_bundle = $CERTS/ca.pem
-CONFEOF
+{
+	printf '[storage]\nretention_days = 2\n\n'
+	open311 waste-services "$P"
+	webhook case-hook "$P"
+} >"$CONF"
 
 # Markers that no code or fixture holds: made fresh for this run.
 M1="CANARYNAME$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"

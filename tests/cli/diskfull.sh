@@ -31,20 +31,10 @@ ok "a 2 MiB tmpfs is mounted for the database"
 main_backend
 DB="$MNT/outbox.db"
 CONF="$TMP/hatch.conf"
-cat >"$CONF" <<CONFEOF
-[destination waste-services]
-adapter = open311
-url = https://127.0.0.1:$P/open311/v2/
-api_key_file = $TMP/api-key
-ca_bundle = $CERTS/ca.pem
-service.long-notes = streetlight
-
-[destination case-hook]
-adapter = webhook
-url = https://127.0.0.1:$P/webhook
-secret_file = $TMP/secret
-ca_bundle = $CERTS/ca.pem
-CONFEOF
+{
+	open311 waste-services "$P"
+	webhook case-hook "$P"
+} >"$CONF"
 # Large records (5000 characters of notes, 10 KB) fill the disk sooner.
 record tpl-notes waste-services long-notes
 record tpl-hook case-hook missed-bin

@@ -44,22 +44,10 @@ SCHEMA=$(sed -n 's/^#define STORE_SCHEMA_VERSION \([0-9]*\)$/\1/p' "$TOP/src/sto
 # clean drain after the one that posted it finishes it.
 main_backend --token-polls 0
 CONF="$TMP/hatch.conf"
-cat >"$CONF" <<CONFEOF
-[destination waste-services]
-adapter = open311
-url = https://127.0.0.1:$P/open311/v2/
-api_key_file = $TMP/api-key
-ca_bundle = $CERTS/ca.pem
-service.missed-bin = missed-bin
-service.fly-tipping = fly-tipping
-service.streetlight = streetlight
-
-[destination case-hook]
-adapter = webhook
-url = https://127.0.0.1:$P/webhook
-secret_file = $TMP/secret
-ca_bundle = $CERTS/ca.pem
-CONFEOF
+{
+	open311 waste-services "$P"
+	webhook case-hook "$P"
+} >"$CONF"
 
 SAN='Segmentation|AddressSanitizer|LeakSanitizer|runtime error|Aborted|core dumped'
 # ft ARGS...: one fault_tool run; its report in $fout, its status in $fst,

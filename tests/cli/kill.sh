@@ -27,28 +27,11 @@ echo "# $CYCLES cycles, KILL_SEED=$SEED"
 main_backend
 DB="$TMP/outbox.db"
 CONF="$TMP/hatch.conf"
-cat >"$CONF" <<CONFEOF
-[destination waste-services]
-adapter = open311
-url = https://127.0.0.1:$P/open311/v2/
-api_key_file = $TMP/api-key
-ca_bundle = $CERTS/ca.pem
-service.missed-bin = missed-bin
-
-[destination lighting]
-adapter = open311
-url = https://127.0.0.1:$P/open311/v2/
-api_key_file = $TMP/api-key
-ca_bundle = $CERTS/ca.pem
-format = xml
-service.streetlight = streetlight
-
-[destination case-hook]
-adapter = webhook
-url = https://127.0.0.1:$P/webhook
-secret_file = $TMP/secret
-ca_bundle = $CERTS/ca.pem
-CONFEOF
+{
+	open311 waste-services "$P"
+	open311 lighting "$P" xml
+	webhook case-hook "$P"
+} >"$CONF"
 
 # Three templates, one per destination (realtime Open311 over JSON,
 # blackbox Open311 over XML, the webhook); the enqueuer gives each record

@@ -11,22 +11,10 @@ set +e
 main_backend
 DB="$TMP/outbox.db"
 CONF="$TMP/hatch.conf"
-cat >"$CONF" <<CONFEOF
-[destination waste-services]
-adapter = open311
-url = https://127.0.0.1:$P/open311/v2/
-api_key_file = $TMP/api-key
-ca_bundle = $CERTS/ca.pem
-service.missed-bin = missed-bin
-service.streetlight = streetlight
-
-[destination lighting]
-adapter = open311
-url = https://127.0.0.1:$P/open311/v2/
-api_key_file = $TMP/api-key
-ca_bundle = $CERTS/ca.pem
-service.streetlight = streetlight
-CONFEOF
+{
+	open311 waste-services "$P"
+	open311 lighting "$P"
+} >"$CONF"
 
 # re TEXT: TEXT as an extended regex that matches only itself (a reference's
 # check character may be * ~ $ or =).

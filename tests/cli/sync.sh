@@ -42,26 +42,6 @@ PIN=$(openssl x509 -in "$CERTS/server.pem" -pubkey -noout | openssl pkey -pubin 
 	openssl dgst -sha256 -binary | base64)
 OTHER_PIN=$(openssl x509 -in "$CERTS/self-signed.pem" -pubkey -noout | openssl pkey -pubin -outform der |
 	openssl dgst -sha256 -binary | base64)
-open311() { # open311 NAME PORT [FORMAT [EXTRA LINE...]]
-	local name=$1 p=$2 fmt=${3:-json}
-	shift 2
-	[ $# -gt 0 ] && shift
-	cat <<CONFEOF
-[destination $name]
-adapter = open311
-url = https://127.0.0.1:$p/open311/v2/
-api_key_file = $TMP/api-key
-ca_bundle = $CERTS/ca.pem
-format = $fmt
-$(printf '%s\n' "$@")
-service.missed-bin = missed-bin
-service.fly-tipping = fly-tipping
-service.streetlight = streetlight
-service.no-location = streetlight
-service.long-notes = streetlight
-
-CONFEOF
-}
 {
 	open311 waste-services "$P"
 	open311 waste-xml "$P" xml
@@ -72,13 +52,7 @@ CONFEOF
 	open311 wrong-pin "$P" json "pinned_keys = sha256//$OTHER_PIN"
 	open311 device "$PM" json "client_cert = $CERTS/client.pem" "client_key = $CERTS/client.key"
 	open311 no-device-cert "$PM"
-	cat <<CONFEOF
-[destination case-hook]
-adapter = webhook
-url = https://127.0.0.1:$P/webhook
-secret_file = $TMP/secret
-ca_bundle = $CERTS/ca.pem
-CONFEOF
+	webhook case-hook "$P"
 } >"$CONF"
 
 
