@@ -53,7 +53,8 @@ struct a11y_speech {
 
 	/* The speech thread's own. */
 	unsigned speaking_gen; /* the generation of the utterance being made */
-	char voice[SPEECH_VOICE_SIZE]; /* the voice asked for last; "" none yet */
+	char voice[SPEECH_VOICE_SIZE]; /* the voice asked for last ("": the fallback) */
+	bool voice_chosen;             /* VOICE is espeak-ng's voice now */
 	char reported[SPEECH_MAX_REPORTED][SPEECH_VOICE_SIZE];
 	size_t nreported;
 	bool synth_failed_reported;
@@ -131,9 +132,10 @@ static bool set_voice(const char *name)
  * languages table), never a citizen's text, so they may be reported. */
 static void choose_voice(struct a11y_speech *sp, const char *voice)
 {
-	if (sp->voice[0] && !strcmp(sp->voice, voice))
+	if (sp->voice_chosen && !strcmp(sp->voice, voice))
 		return;
 	snprintf(sp->voice, sizeof sp->voice, "%s", voice);
+	sp->voice_chosen = true;
 	if (*voice && set_voice(voice)) {
 		espeak_ng_SetParameter(espeakRATE, sp->o.words_per_minute, 0);
 		return;
@@ -271,8 +273,8 @@ enum hatch_err a11y_speech_create(const struct a11y_speech_options *o, struct a1
 		return rc;
 	}
 	sp->rate = espeak_rate;
-	/* A new output starts from the fallback voice and its own rate. */
-	sp->voice[0] = '\0';
+	/* VOICE_CHOSEN is false: the first utterance sets its voice and this
+	 * output's rate, whatever an earlier output left in espeak-ng. */
 
 	pthread_mutex_init(&sp->lock, NULL);
 	pthread_cond_init(&sp->wake, NULL);
