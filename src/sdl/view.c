@@ -441,6 +441,9 @@ static enum ui_key map_key(const SDL_KeyboardEvent *k, bool *shift)
 	case SDLK_RETURN2: return UI_KEY_ENTER;
 	case SDLK_ESCAPE:
 	case SDLK_AC_BACK: return UI_KEY_ESCAPE;
+	/* A keypad's Help key, and F1 on a keyboard: help from staff. */
+	case SDLK_HELP:
+	case SDLK_F1: return UI_KEY_HELP;
 	case SDLK_BACKSPACE: return UI_KEY_BACKSPACE;
 	case SDLK_DELETE: return UI_KEY_DELETE;
 	case SDLK_a: return ctrl ? UI_KEY_SELECT_ALL : UI_KEY_NONE;

@@ -528,6 +528,155 @@ static void double_tap_sends_once_and_failure_keeps_answers(void **state)
 	ui_destroy(ui);
 }
 
+/* ---- settings, speech, languages, keypad ---- */
+
+static char spoken[8][2048];
+static size_t nspoken;
+
+static void speak(void *user, const char *language, const char *text, bool interrupt)
+{
+	(void)user;
+	(void)interrupt;
+	snprintf(spoken[nspoken % 8], sizeof spoken[0], "%s|%s", language, text);
+	nspoken++;
+}
+
+/* Taps the first control that does A with ARG, scrolling the page down to
+ * it first as a citizen would. */
+static void tap_on(struct ui *ui, enum ui_action a, int arg)
+{
+	for (int i = 0; i < 20; i++) {
+		int k = find(ui, a, arg);
+		assert_true(k >= 0);
+		size_t n;
+		const struct ui_widget *w = &ui_widgets(ui, &n)[k];
+		/* Wholly in view, so that the tap cannot land on the header. */
+		/* The part in view: in the page's clip (below the header, above
+		 * the footer), which the draw list's first clip gives. */
+		int top = w->rect.y, bot = w->rect.y + w->rect.h, btop = 0, bbot = 480;
+		const struct ui_draw_list *d = ui_draw(ui);
+		for (size_t c = 0; c < d->n; c++)
+			if (d->cmds[c].kind == UI_CMD_CLIP) {
+				btop = d->cmds[c].r.y;
+				bbot = btop + d->cmds[c].r.h;
+				break;
+			}
+		if (w->in_body) {
+			top = top > btop ? top : btop;
+			bot = bot < bbot ? bot : bbot;
+		}
+		if (w->visible && bot > top) {
+			/* A person's pause, past the guard after a page change. */
+			struct ui_input in = {.kind = UI_IN_DOWN, .x = w->rect.x + w->rect.w / 2,
+					      .y = (top + bot) / 2, .ms = clock_ms += 500};
+			ui_handle(ui, &in);
+			in.kind = UI_IN_UP;
+			in.ms = clock_ms += 80;
+			ui_handle(ui, &in);
+			clock_ms += 500;
+			relayout(ui);
+			return;
+		}
+		bool above = w->rect.y <= btop;
+		struct ui_input in = {.kind = UI_IN_KEY,
+				      .key = above ? UI_KEY_PAGE_UP : UI_KEY_PAGE_DOWN,
+				      .ms = clock_ms += 50};
+		ui_handle(ui, &in);
+		relayout(ui);
+	}
+	fail_msg("action %d never scrolled into view", (int)a);
+}
+
+static const char *last_spoken(void)
+{
+	return nspoken ? spoken[(nspoken - 1) % 8] : "";
+}
+
+static void settings_speech_languages_and_help_key(void **state)
+{
+	(void)state;
+	struct ui_config cfg = {"Demonstration District Council", {29, 112, 184, 255}, NULL,
+				120, 30, 96, langs, sizeof langs / sizeof *langs};
+	struct ui_host host = {NULL, submit, host_today, {NULL, NULL, NULL}, speak};
+	struct ui *ui = ui_create(&cfg, &host, (const struct journey *const *)journeys, njourneys);
+	assert_non_null(ui);
+	relayout(ui);
+	/* Speech is off until chosen: nothing is said. */
+	nspoken = 0;
+	tap_on(ui, UI_ACT_START, -1);
+	assert_int_equal(nspoken, 0);
+	/* The header's one tap: English to Welsh and back. */
+	tap_on(ui, UI_ACT_LANG_SWITCH, 1);
+	assert_string_equal(ui_language(ui), "cy");
+	tap_on(ui, UI_ACT_LANG_SWITCH, 0);
+	assert_string_equal(ui_language(ui), "en");
+	/* Settings from the header; Done goes back to where the citizen was. */
+	tap_on(ui, UI_ACT_SETTINGS, -1);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_SETTINGS);
+	tap_on(ui, UI_ACT_TEXT_SIZE, 200);
+	tap_on(ui, UI_ACT_CONTRAST, 1);
+	tap_on(ui, UI_ACT_EXTRA_TIME, 1);
+	tap_on(ui, UI_ACT_LANGUAGE, 5);
+	assert_string_equal(ui_language(ui), "ur");
+	const struct ui_prefs *p = ui_prefs(ui);
+	assert_int_equal(p->text_percent, 200);
+	assert_true(p->high_contrast);
+	assert_true(p->more_time);
+	/* Right to left: the settings page's Done is on the left now. */
+	size_t n;
+	const struct ui_widget *ws = ui_widgets(ui, &n);
+	int done = find(ui, UI_ACT_HELP_RETURN, -1);
+	assert_true(ws[done].rect.x < 400);
+	tap_on(ui, UI_ACT_SPEECH, 1);
+	assert_true(ui_prefs(ui)->speech);
+	/* Turning speech on says what is focused, in the language shown. */
+	assert_true(nspoken > 0);
+	assert_memory_equal(last_spoken(), "ur|", 3);
+	/* With speech on a touch first says what it is, and changes nothing... */
+	size_t before = nspoken;
+	tap_on(ui, UI_ACT_LANGUAGE, 0);
+	assert_string_equal(ui_language(ui), "ur");
+	assert_true(nspoken > before);
+	assert_non_null(strstr(last_spoken(), "English, option, not selected"));
+	/* ...a second touch on it acts. */
+	tap_on(ui, UI_ACT_LANGUAGE, 0);
+	assert_string_equal(ui_language(ui), "en");
+	tap_on(ui, UI_ACT_HELP_RETURN, -1);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_SETTINGS);
+	assert_non_null(strstr(last_spoken(), "Done, button"));
+	tap_on(ui, UI_ACT_HELP_RETURN, -1);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_SERVICES);
+	/* A new page is said: its heading first. */
+	assert_non_null(strstr(last_spoken(), "en|What do you need to do?"));
+	/* More time doubles the wait before "Do you need more time?". */
+	assert_true(ui_next_timer(ui, clock_ms) > 200000);
+	/* A keypad's Help key asks for staff from anywhere. */
+	key(ui, UI_KEY_HELP, false);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_HELP);
+	key(ui, UI_KEY_ESCAPE, false);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_SERVICES);
+	/* Typing is said character by character. */
+	tap_on(ui, UI_ACT_SERVICE, (int)journey_index("foi-request"));
+	tap_on(ui, UI_ACT_SERVICE, (int)journey_index("foi-request"));
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_STEP);
+	/* Past the information page to the first question, a long text. */
+	tap_on(ui, UI_ACT_CONTINUE, -1);
+	tap_on(ui, UI_ACT_CONTINUE, -1);
+	assert_true(find(ui, UI_ACT_FIELD, 0) >= 0);
+	type(ui, "Q");
+	assert_string_equal(last_spoken(), "en|Q");
+	/* The session ends: every setting and the language reset. */
+	ui_show_timeout(ui, clock_ms);
+	struct ui_input tick = {.kind = UI_IN_TICK, .ms = clock_ms + 120000};
+	ui_handle(ui, &tick);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_WELCOME);
+	p = ui_prefs(ui);
+	assert_int_equal(p->text_percent, 100);
+	assert_false(p->high_contrast || p->speech || p->more_time);
+	assert_string_equal(ui_language(ui), "en");
+	ui_destroy(ui);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -537,6 +686,7 @@ int main(void)
 		cmocka_unit_test(welcome_stays_clean_and_footer_covers_the_page),
 		cmocka_unit_test(timeout_wipes_and_more_time_keeps),
 		cmocka_unit_test(double_tap_sends_once_and_failure_keeps_answers),
+		cmocka_unit_test(settings_speech_languages_and_help_key),
 	};
 	return cmocka_run_group_tests_name("ui", tests, setup, teardown);
 }
