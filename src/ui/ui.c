@@ -957,6 +957,9 @@ const struct ui_prefs *ui_prefs(const struct ui *ui)
 
 void ui_set_prefs(struct ui *ui, const struct ui_prefs *p)
 {
+	/* Speech turned on says where the citizen is. */
+	if (p->speech && !ui->prefs.speech)
+		ui->say_page = true;
 	ui->prefs = *p;
 	if (p->text_percent != 150 && p->text_percent != 200)
 		ui->prefs.text_percent = 100;

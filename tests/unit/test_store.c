@@ -859,12 +859,6 @@ static int cmp_u64(const void *a, const void *b)
 static void concurrent_numbers_distinct(void **state)
 {
 	(void)state;
-	/* Two threads contending for SQLite's file locks hang under qemu-user,
-	 * as a forked child does; the native runs cover this. */
-	if (getenv("HATCH_TEST_EMULATED")) {
-		print_message("# not run under emulation: qemu-user hangs contending threads\n");
-		return;
-	}
 	const char *path = in_dir("hatch.db");
 	store_close(open_ok(path));
 	struct taker t[2] = {{path, {0}, HATCH_OK}, {path, {0}, HATCH_OK}};
@@ -889,13 +883,6 @@ static void concurrent_numbers_distinct(void **state)
 static void waits_for_a_lock(void **state)
 {
 	(void)state;
-	/* qemu-user cannot run a forked child of a process that has used file
-	 * locks (the child hangs before main); the native runs of make test
-	 * and make check cover this, the arm64 run under emulation cannot. */
-	if (getenv("HATCH_TEST_EMULATED")) {
-		print_message("# not run under emulation: qemu-user hangs a forked child\n");
-		return;
-	}
 	const char *path = in_dir("hatch.db");
 	struct store *s = open_ok(path);
 	int fds[2];
