@@ -37,6 +37,7 @@ struct kiosk {
 	 * NULL when either cannot start: the kiosk works on, silent. */
 	struct a11y_speech *speech;
 	struct sdl_audio *audio;
+	bool speech_tried;        /* started, or found impossible, once */
 	FILE *trace;
 	struct cdate fixed_today;  /* screenshots: a given date, else the clock */
 
@@ -172,10 +173,18 @@ static const char *host_ntext(void *user, const char *singular, const char *plur
 			  plural, n);
 }
 
-/* What the screens say, in the voice of the language shown. */
+static void speech_start(struct kiosk *k);
+
+/* What the screens say, in the voice of the language shown. Speech and the
+ * audio device start the first time a citizen turns speech on: a kiosk
+ * nobody asks to speak never opens one. */
 static void host_speak(void *user, const char *language, const char *text, bool interrupt)
 {
 	struct kiosk *k = user;
+	if (!k->speech && !k->speech_tried) {
+		k->speech_tried = true;
+		speech_start(k);
+	}
 	if (!k->speech)
 		return;
 	const struct i18n_language *l = i18n_language(language);
@@ -450,7 +459,6 @@ int cmd_run(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	speech_start(&k);
 	if (speech) {
 		struct ui_prefs p = *ui_prefs(k.ui);
 		p.speech = true;
