@@ -183,10 +183,12 @@ screens: $(BUILD)/hatch
 
 install: $(BUILD)/hatch
 	install -D -m 0755 $(BUILD)/hatch $(DESTDIR)$(PREFIX)/bin/hatch
-	install -d $(DESTDIR)$(DATADIR)/journeys $(DESTDIR)$(DATADIR)/fonts $(DESTDIR)$(DATADIR)/icons
+	install -d $(DESTDIR)$(DATADIR)/journeys $(DESTDIR)$(DATADIR)/fonts $(DESTDIR)$(DATADIR)/icons \
+		$(DESTDIR)$(DATADIR)/locales
 	install -m 0644 assets/journeys/*.json $(DESTDIR)$(DATADIR)/journeys/
 	install -m 0644 assets/fonts/* $(DESTDIR)$(DATADIR)/fonts/
 	install -m 0644 assets/icons/*.svg $(DESTDIR)$(DATADIR)/icons/
+	install -m 0644 locales/*.po $(DESTDIR)$(DATADIR)/locales/
 
 clean:
 	rm -rf build build-check build-arm64 build-fuzz
