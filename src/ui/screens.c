@@ -281,6 +281,18 @@ static void footer(struct ui *ui, struct ui_rect r, const struct footer_spec *f)
 			}
 			left += hw + st->pad;
 		}
+		/* And the settings, as their icon, so that they too stay one
+		 * touch away. */
+		if (sb <= right - left - scroll_w && ui->screen != UI_SCREEN_SETTINGS) {
+			struct ui_rect sr = {left, r.y + (r.h - sb) / 2, sb, sb};
+			int wi = ui_add_widget(
+				ui, UI_ROLE_BUTTON, UI_ACT_SETTINGS, 0, sr,
+				ui_tr(ui, N_("Settings: text size, colours, speech and language")), true);
+			ui_rect_cmd(ui, sr, UI_WHITE, wi);
+			ui_border_cmd(ui, sr, UI_GREY, st->unit, wi);
+			icon(ui, (struct ui_rect){sr.x + 4, sr.y + 4, sr.w - 8, sr.h - 8}, "settings", wi);
+			left += sb + st->pad;
+		}
 	}
 	if (ui->scroll_max > 0) {
 		/* Big buttons to scroll, as well as dragging. */
