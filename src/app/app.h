@@ -16,6 +16,8 @@ enum { EXIT_USAGE = 2 };
 int cmd_journeys(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_screenshot(int argc, char **argv);
+/* hatch gazetteer import|search|info (gazetteer_cmd.c). */
+int cmd_gazetteer(int argc, char **argv);
 /* hatch journeys strings (strings_cmd.c). */
 int app_journeys_strings(int argc, char **argv);
 

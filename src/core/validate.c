@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/postcode.h"
 #include "base/msg.h"
 #include "base/utf8.h"
 
@@ -41,51 +42,10 @@ static bool all(const char *s, size_t n, int (*pred)(int))
 	return true;
 }
 
+/* The rules live in base/postcode.c, shared with the gazetteer. */
 bool validate_postcode(const char *in, char *out, size_t size)
 {
-	char s[16];
-	if (!squash_upper(in, s, sizeof s))
-		return false;
-	size_t n = strlen(s);
-	if (strcmp(s, "GIR0AA") == 0)
-		goto ok;
-	if (n < 5 || n > 7)
-		return false;
-	/* Inward code: digit and two letters, never C I K M O V. */
-	const char *in3 = s + n - 3;
-	if (!isdigit((unsigned char)in3[0]) || !isupper((unsigned char)in3[1]) ||
-	    !isupper((unsigned char)in3[2]) || strchr("CIKMOV", in3[1]) ||
-	    strchr("CIKMOV", in3[2]))
-		return false;
-	/* Outward code: A9, A99, AA9, AA99, A9A, AA9A. */
-	char o[5] = {0};
-	size_t on = n - 3;
-	memcpy(o, s, on);
-	if (!isupper((unsigned char)o[0]) || strchr("QVX", o[0]))
-		return false;
-	bool shape = false;
-	if (on == 2)
-		shape = isdigit((unsigned char)o[1]);
-	else if (on == 3)
-		shape = (isdigit((unsigned char)o[1]) &&
-			 (isdigit((unsigned char)o[2]) ||
-			  strchr("ABCDEFGHJKPSTUW", o[2]))) ||
-			(isupper((unsigned char)o[1]) && !strchr("IJZ", o[1]) &&
-			 isdigit((unsigned char)o[2]));
-	else if (on == 4)
-		shape = isupper((unsigned char)o[1]) && !strchr("IJZ", o[1]) &&
-			isdigit((unsigned char)o[2]) &&
-			(isdigit((unsigned char)o[3]) ||
-			 strchr("ABEHMNPRVWXY", o[3]));
-	if (!shape)
-		return false;
-ok:
-	if (size < n + 2)
-		return false;
-	memcpy(out, s, n - 3);
-	out[n - 3] = ' ';
-	memcpy(out + n - 2, s + n - 3, 4);
-	return true;
+	return postcode_normalise(in, out, size);
 }
 
 bool validate_nino(const char *in, char *out, size_t size)

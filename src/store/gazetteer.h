@@ -55,6 +55,9 @@ struct gaz_import_report {
 	size_t nfirst;
 };
 
+/* How often, in rows, an import calls on_progress. */
+#define GAZ_PROGRESS_EVERY 10000
+
 struct gaz_import_options {
 	enum gaz_format format;
 	/* Called for every rejected row, and every PROGRESS_EVERY rows with
@@ -86,16 +89,33 @@ void gaz_close(struct gaz *g);
 /* How many addresses it holds. */
 unsigned long gaz_count(const struct gaz *g);
 
+/* What the gazetteer records of the import that made it. */
+struct gaz_info {
+	unsigned long count;
+	char format[16];      /* "simple", "addressbase", "llpg" */
+	char source[256];     /* the file's name as given to the import */
+	long long imported;   /* when, in seconds since 1970 */
+};
+void gaz_info_get(const struct gaz *g, struct gaz_info *out);
+
 /* Addresses whose postcode starts with the postcode typed in QUERY (any
- * case and spacing: "ab1 2", "AB12CD"), in address order (by street, then
- * house number as a number, then flat), at most MAX into OUT; *N says how
- * many. HATCH_ERR_INPUT when QUERY cannot start a postcode. Postcodes are
- * read by base/postcode.h, as the journeys' postcode questions read them. */
+ * case and spacing: "ab1 2", "AB12CD"), in address order (by postcode,
+ * then street, then house number as a number, then flat: for one full
+ * postcode, the street order; for a part of one, each postcode's addresses
+ * together, so that the first MAX come from the index without sorting
+ * every match), at most MAX into OUT; *N says how many. "AB12", which may
+ * be AB1 2.. or AB12 ..., finds both. HATCH_ERR_INPUT when QUERY cannot
+ * start a postcode. Postcodes are read by base/postcode.h, as the
+ * journeys' postcode questions read them. */
 enum hatch_err gaz_by_postcode(struct gaz *g, const char *query, struct gaz_address *out,
 			       size_t max, size_t *n, struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* Addresses matching every word of QUERY (prefix matching on the last
- * word, as one types), best matches first, at most MAX into OUT. */
+ * word, as one types, unless QUERY ends in a space), best matches first
+ * (FTS5's bm25), then in address order, at most MAX into OUT. Words are
+ * letters and digits: punctuation, quotes and FTS5's operators in QUERY
+ * are only separators. A QUERY with no word finds nothing (*N is 0).
+ * HATCH_ERR_INPUT when QUERY is not UTF-8. */
 enum hatch_err gaz_by_text(struct gaz *g, const char *query, struct gaz_address *out,
 			   size_t max, size_t *n, struct hatch_error *e) HATCH_MUST_CHECK;
 
