@@ -91,8 +91,25 @@ $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(SUPPORT_OBJ) $(BUILD)/libhatc
 unit-tests: $(BUILD)/hatch $(TESTS) $(TOOLS)
 
 # A window the size of the official 7-inch display; RUN_ARGS= for fullscreen.
+# When the database (RUN_ARGS' --db, else the default) has no gazetteer yet,
+# the demonstration council's sample addresses are imported first
+# (scripts/make-sample-gazetteer), its directory made first (private, as
+# the store makes it) on a machine that has never run the kiosk. One that
+# cannot be read is left alone; either failure is reported and the kiosk
+# starts all the same.
 RUN_ARGS ?= --window 800x480
 run: $(BUILD)/hatch
+	$(Q)db=$$(printf '%s\n' $(RUN_ARGS) | sed -n '/^--db$$/{n;p;}'); \
+	if ! info=$$($(BUILD)/hatch gazetteer info $${db:+--db "$$db"}); then \
+		echo "make run: cannot tell whether there is a gazetteer (above); starting without" >&2; \
+	elif ! printf '%s\n' "$$info" | grep -q '^Addresses:'; then \
+		echo "  GAZ     no gazetteer yet: importing the sample addresses"; \
+		dir=$$(printf '%s\n' "$$info" | sed -n 's|^No gazetteer at \(.*\)/[^/]* (.*|\1|p'); \
+		[ -z "$$dir" ] || (umask 077 && mkdir -p "$$dir"); \
+		scripts/make-sample-gazetteer | $(BUILD)/hatch gazetteer import - --format simple \
+			$${db:+--db "$$db"} || echo "make run: the sample gazetteer was not" \
+			"imported (above); starting the kiosk without one" >&2; \
+	fi
 	$(BUILD)/hatch run $(RUN_ARGS)
 
 # The whole suite: source checks, unit tests, command-line tests.
