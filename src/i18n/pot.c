@@ -4,6 +4,7 @@
  * tools (msgmerge, Poedit, Weblate) take it from there. */
 #include <gettext-po.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/mem.h"
@@ -100,23 +101,31 @@ static enum hatch_err message(struct i18n_pot *p, const char *id, po_message_t *
 /* Appends LINE to M's extracted comments ("#." lines), once. */
 static void add_comment(po_message_t m, const char *line)
 {
-	const char *old = po_message_extracted_comments(m);
 	if (!line || !*line)
 		return;
+	/* Declared const: libgettextpo 0.21 hands back a fresh copy of the
+	 * comments, or a constant "" when there are none. */
+	const char *got = po_message_extracted_comments(m);
+	char *old = got && *got ? (char *)got : NULL;
 	size_t lo = old ? strlen(old) : 0, ll = strlen(line);
 	/* The same comment from two places is said once. */
 	for (const char *q = old; q && (q = strstr(q, line)) != NULL; q++)
-		if ((q == old || q[-1] == '\n') && (q[ll] == '\n' || !q[ll]))
+		if ((q == old || q[-1] == '\n') && (q[ll] == '\n' || !q[ll])) {
+			free(old);
 			return;
+		}
 	char *s = mem_alloc(lo + ll + 2);
-	if (!s)
+	if (!s) {
+		free(old);
 		return;
+	}
 	memcpy(s, old ? old : "", lo);
 	if (lo && s[lo - 1] != '\n')
 		s[lo++] = '\n';
 	memcpy(s + lo, line, ll + 1);
 	po_message_set_extracted_comments(m, s);
 	mem_free(s);
+	free(old);
 }
 
 enum hatch_err i18n_pot_add(struct i18n_pot *p, const char *msgid, const char *file,
@@ -169,8 +178,10 @@ enum hatch_err i18n_pot_merge(struct i18n_pot *p, const char *path, struct i18n_
 		po_filepos_t fp;
 		for (int i = 0; (fp = po_message_filepos(src, i)) != NULL; i++)
 			po_message_add_filepos(m, po_filepos_file(fp), po_filepos_start_line(fp));
-		const char *c = po_message_extracted_comments(src);
-		if (c && *c) {
+		/* A fresh copy or a constant "", as in add_comment. */
+		const char *got = po_message_extracted_comments(src);
+		char *c = got && *got ? (char *)got : NULL;
+		if (c) {
 			char *copy = mem_strdup(c);
 			if (copy) {
 				size_t l = strlen(copy);
@@ -180,6 +191,7 @@ enum hatch_err i18n_pot_merge(struct i18n_pot *p, const char *path, struct i18n_
 				mem_free(copy);
 			}
 		}
+		free(c);
 	}
 	po_message_iterator_free(it);
 	po_file_free(f);
