@@ -58,13 +58,6 @@ static void die(const char *what, const char *why)
 	exit(1);
 }
 
-static uint64_t mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 static void join(char *out, size_t size, const char *dir, const char *name)
 {
@@ -234,7 +227,7 @@ static struct sample *read_samples(const char *csv, unsigned long n)
 	while (got < SAMPLES && fgets(line, sizeof line, f)) {
 		/* One address somewhere in each stretch of STEP rows. */
 		unsigned long r = row++;
-		if (r % step != mix(r / step) % step)
+		if (r % step != support_mix(r / step) % step)
 			continue;
 		char *fl[6];
 		if (!split_csv(line, fl))
@@ -280,7 +273,7 @@ static enum expect postcode_query(uint64_t i, const struct sample *s, char *q, s
 	char out[8];
 	snprintf(out, sizeof out, "%.*s", (int)strcspn(s->postcode, " "), s->postcode);
 	const char *in = s->postcode + strlen(out) + 1;
-	unsigned kind = (unsigned)(mix(i ^ 0x9c) % 100);
+	unsigned kind = (unsigned)(support_mix(i ^ 0x9c) % 100);
 	if (kind < 35)          /* as printed on a letter */
 		snprintf(q, size, "%s", s->postcode);
 	else if (kind < 50) {   /* lower case, no space */
@@ -312,7 +305,7 @@ static enum expect text_query(uint64_t i, const struct sample *s, char *q, size_
 	 * word where a number would be. */
 	if (!*num)
 		snprintf(num, 12, "%.*s", (int)strcspn(s->lines, " ,"), s->lines);
-	unsigned kind = (unsigned)(mix(i ^ 0x7e) % 100);
+	unsigned kind = (unsigned)(support_mix(i ^ 0x7e) % 100);
 	if (kind < 15)          /* a street word */
 		snprintf(q, size, "%s", stem);
 	else if (kind < 30)     /* the street */
@@ -379,7 +372,7 @@ static void run_queries(struct gaz *g, search_fn fn, const char *what,
 	for (uint64_t i = 0; i < WARM + QUERIES; i++) {
 		char q[300];
 		enum expect x =
-			make(i, &s[mix(i ^ (uint64_t)(uintptr_t)what[0]) % SAMPLES], q, sizeof q);
+			make(i, &s[support_mix(i ^ (uint64_t)(uintptr_t)what[0]) % SAMPLES], q, sizeof q);
 		size_t n = 0;
 		struct hatch_error e = {""};
 		double t0 = support_now_us();

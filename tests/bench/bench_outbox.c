@@ -68,13 +68,6 @@ static void die(const char *what, const char *why)
 
 /* ---- records ---- */
 
-static uint64_t mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 static const char *const streets[] = {"High Street", "Station Road", "Church Lane",
 				      "Victoria Road", "Mill Lane", "The Green",
@@ -98,7 +91,7 @@ static const char notes_text[] =
 /* One in four records is made with a member of staff beside the citizen. */
 static const char *channel_of(uint64_t i)
 {
-	return (mix(i) >> 44) % 4 ? "self-service" : "assisted";
+	return (support_mix(i) >> 44) % 4 ? "self-service" : "assisted";
 }
 
 /* A canonical record (keys sorted, no spaces) like the kiosk's for a missed
@@ -112,7 +105,7 @@ static char *make_record(uint64_t i, uint64_t seq, const char *dest, long long c
 		die("random", e.msg);
 	uuid_format(rnd, uuid);
 	reference_make(seq, REF_KEY, ref);
-	uint64_t r = mix(i);
+	uint64_t r = support_mix(i);
 	char when[32], date[16], house[16], postcode[16], phone[16], email[64];
 	time_t t = (time_t)created;
 	struct tm tm;

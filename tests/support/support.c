@@ -281,3 +281,11 @@ struct sdl_view *support_view(int w, int h)
 	}
 	return v;
 }
+
+uint64_t support_mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}

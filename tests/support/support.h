@@ -5,6 +5,7 @@
 #define HATCH_TESTS_SUPPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -64,6 +65,10 @@ struct support_screens {
  * step cannot be reached. Returns how many screens were visited. */
 size_t support_each_screen(struct journey *const *js, size_t n, const struct cdate *today,
 			   const struct support_screens *s);
+
+/* A well-mixed 64-bit value from X (splitmix64's finaliser): repeatable
+ * made-up data for benchmarks. */
+uint64_t support_mix(uint64_t x);
 
 /* Monotonic microseconds, for benchmarks. */
 double support_now_us(void);
