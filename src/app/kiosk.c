@@ -229,9 +229,22 @@ static void speech_start(struct kiosk *k)
 	}
 }
 
-/* The catalogs of the languages offered. A catalog that cannot be read is
- * reported and that language shown in English: a citizen is never without
- * a kiosk for want of a translation. */
+/* A catalog's problems, as file:line: reason; that language shows in
+ * English. */
+static void catalog_report(void *user, const struct i18n_problems *p)
+{
+	(void)user;
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->v[i].line)
+			fprintf(stderr, "%s:%zu: %s\n", p->v[i].file, p->v[i].line, p->v[i].reason);
+		else
+			fprintf(stderr, "%s: %s\n", p->v[i].file, p->v[i].reason);
+	}
+}
+
+/* The catalogs of the languages offered, each read when first shown. A
+ * catalog that cannot be read is reported and that language shown in
+ * English: a citizen is never without a kiosk for want of a translation. */
 static void load_catalogs(struct kiosk *k)
 {
 	char dir[4096];
@@ -240,17 +253,8 @@ static void load_catalogs(struct kiosk *k)
 		fprintf(stderr, "hatch: %s; every screen is in English\n", e.msg);
 		return;
 	}
-	struct i18n_problems p;
-	if (i18n_open(dir, &k->i18n, &p, &e) != HATCH_OK) {
+	if (i18n_open_lazy(dir, catalog_report, k, &k->i18n, &e) != HATCH_OK)
 		fprintf(stderr, "hatch: %s\n", e.msg);
-		return;
-	}
-	for (size_t i = 0; i < p.n; i++) {
-		if (p.v[i].line)
-			fprintf(stderr, "%s:%zu: %s\n", p.v[i].file, p.v[i].line, p.v[i].reason);
-		else
-			fprintf(stderr, "%s: %s\n", p.v[i].file, p.v[i].reason);
-	}
 }
 
 static void kiosk_cleanup(struct kiosk *k)

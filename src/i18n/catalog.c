@@ -73,6 +73,13 @@ struct i18n_catalog {
 
 struct i18n {
 	struct i18n_catalog *cats[NLANG];
+	/* Lazily: each language's catalog is read the first time it is
+	 * asked for (a kiosk shows its first screen without reading six
+	 * catalogs it may never need), its problems told through REPORT. */
+	bool lazy, tried[NLANG];
+	char dir[4096];
+	void (*report)(void *user, const struct i18n_problems *p);
+	void *user;
 };
 
 static size_t hash(const char *s)
@@ -363,6 +370,22 @@ enum hatch_err i18n_catalog_read(const char *path, const char *code,
 	return HATCH_OK;
 }
 
+/* Reads language I's catalog from DIR into T, if there is one. */
+static enum hatch_err load(struct i18n *t, const char *dir, size_t i, struct i18n_problems *p)
+{
+	char path[4096];
+	t->tried[i] = true;
+	int w = snprintf(path, sizeof path, "%s/%s.po", dir, languages[i].code);
+	struct stat st;
+	if (w < 0 || (size_t)w >= sizeof path || stat(path, &st) != 0)
+		return HATCH_OK;
+	struct hatch_error ce;
+	enum hatch_err rc = i18n_catalog_read(path, languages[i].code, &t->cats[i], p, &ce);
+	if (rc == HATCH_ERR_IO)
+		problem(p, path, 0, "cannot be read");
+	return rc == HATCH_ERR_NOMEM ? rc : HATCH_OK;
+}
+
 enum hatch_err i18n_open(const char *dir, struct i18n **out, struct i18n_problems *p,
 			 struct hatch_error *e)
 {
@@ -370,23 +393,29 @@ enum hatch_err i18n_open(const char *dir, struct i18n **out, struct i18n_problem
 	struct i18n *t = mem_calloc(1, sizeof *t);
 	if (!t)
 		return err_set(e, HATCH_ERR_NOMEM, "out of memory");
-	for (size_t i = 1; i < NLANG; i++) {
-		char path[4096];
-		int w = snprintf(path, sizeof path, "%s/%s.po", dir, languages[i].code);
-		if (w < 0 || (size_t)w >= sizeof path)
-			continue;
-		struct stat st;
-		if (stat(path, &st) != 0)
-			continue;
-		struct hatch_error ce;
-		enum hatch_err rc = i18n_catalog_read(path, languages[i].code, &t->cats[i], p, &ce);
-		if (rc == HATCH_ERR_NOMEM) {
+	for (size_t i = 1; i < NLANG; i++)
+		if (load(t, dir, i, p) != HATCH_OK) {
 			i18n_close(t);
-			return err_set(e, rc, "out of memory");
+			return err_set(e, HATCH_ERR_NOMEM, "out of memory");
 		}
-		if (rc == HATCH_ERR_IO)
-			problem(p, path, 0, "cannot be read");
+	*out = t;
+	return HATCH_OK;
+}
+
+enum hatch_err i18n_open_lazy(const char *dir,
+			      void (*report)(void *user, const struct i18n_problems *p),
+			      void *user, struct i18n **out, struct hatch_error *e)
+{
+	struct i18n *t = mem_calloc(1, sizeof *t);
+	if (!t)
+		return err_set(e, HATCH_ERR_NOMEM, "out of memory");
+	if ((size_t)snprintf(t->dir, sizeof t->dir, "%s", dir) >= sizeof t->dir) {
+		mem_free(t);
+		return err_set(e, HATCH_ERR_LIMIT, "%s: the path is too long", dir);
 	}
+	t->lazy = true;
+	t->report = report;
+	t->user = user;
 	*out = t;
 	return HATCH_OK;
 }
@@ -400,11 +429,21 @@ void i18n_close(struct i18n *t)
 	mem_free(t);
 }
 
-const struct i18n_catalog *i18n_catalog(const struct i18n *t, const char *code)
+const struct i18n_catalog *i18n_catalog(struct i18n *t, const char *code)
 {
-	for (size_t i = 1; t && code && i < NLANG; i++)
-		if (!strcmp(languages[i].code, code))
-			return t->cats[i];
+	for (size_t i = 1; t && code && i < NLANG; i++) {
+		if (strcmp(languages[i].code, code))
+			continue;
+		if (t->lazy && !t->tried[i]) {
+			struct i18n_problems p = {0};
+			/* Out of memory: English, and tried again next time. */
+			if (load(t, t->dir, i, &p) != HATCH_OK)
+				t->tried[i] = false;
+			if (p.n && t->report)
+				t->report(t->user, &p);
+		}
+		return t->cats[i];
+	}
 	return NULL;
 }
 

@@ -79,8 +79,17 @@ void i18n_catalog_free(struct i18n_catalog *c);
 /* Accept NULL. */
 void i18n_close(struct i18n *t);
 
-/* The catalog of language CODE, or NULL (English, or no catalog). */
-const struct i18n_catalog *i18n_catalog(const struct i18n *t, const char *code);
+/* As i18n_open, but each catalog is read the first time i18n_catalog asks
+ * for it, its problems (if any) told to REPORT(USER, P) then. For a kiosk:
+ * its first screen waits for no catalog it does not show. HATCH_ERR_NOMEM,
+ * HATCH_ERR_LIMIT (DIR too long). */
+enum hatch_err i18n_open_lazy(const char *dir,
+			      void (*report)(void *user, const struct i18n_problems *p),
+			      void *user, struct i18n **out, struct hatch_error *e) HATCH_MUST_CHECK;
+
+/* The catalog of language CODE, or NULL (English, or no catalog); read now
+ * if T is lazy and it has not been. */
+const struct i18n_catalog *i18n_catalog(struct i18n *t, const char *code);
 
 /* ENGLISH in C's language; ENGLISH itself when C is NULL or does not
  * translate it. Never NULL for a non-NULL ENGLISH. */

@@ -179,6 +179,36 @@ static void open_reads_known_languages(void **state)
 	i18n_close(NULL);
 }
 
+static size_t reports;
+static void count_report(void *user, const struct i18n_problems *p)
+{
+	(void)user;
+	assert_true(p->n >= 1);
+	assert_non_null(strstr(p->v[0].file, "ar.po"));
+	reports++;
+}
+
+/* Read lazily, each catalog when first asked for; a broken one is told
+ * once, and its language is English. */
+static void open_lazily(void **state)
+{
+	(void)state;
+	char path[512];
+	write_file("pl.po", "msgid \"Continue\"\nmsgstr \"Dalej\"\n", path, sizeof path);
+	write_file("ar.po", "msgid \"Continue\n", path, sizeof path);
+	struct i18n *t = NULL;
+	struct hatch_error e = {""};
+	reports = 0;
+	assert_int_equal(i18n_open_lazy(support_dir, count_report, NULL, &t, &e), HATCH_OK);
+	assert_string_equal(i18n_text(i18n_catalog(t, "pl"), "Continue"), "Dalej");
+	assert_int_equal(reports, 0);
+	assert_string_equal(i18n_text(i18n_catalog(t, "ar"), "Continue"), "Continue");
+	assert_string_equal(i18n_text(i18n_catalog(t, "ar"), "Continue"), "Continue");
+	assert_int_equal(reports, 1);
+	assert_null(i18n_catalog(t, "cy"));
+	i18n_close(t);
+}
+
 static void languages_table(void **state)
 {
 	(void)state;
@@ -345,6 +375,7 @@ int main(void)
 						support_dir_setup, support_dir_teardown),
 		cmocka_unit_test_setup_teardown(open_reads_known_languages, support_dir_setup,
 						support_dir_teardown),
+		cmocka_unit_test_setup_teardown(open_lazily, support_dir_setup, support_dir_teardown),
 		cmocka_unit_test(languages_table),
 		cmocka_unit_test(plural_rules),
 		cmocka_unit_test_setup_teardown(pot_merges_and_writes, support_dir_setup,
