@@ -191,7 +191,10 @@ for name in expired wrong-host self-signed; do
 	U=$(newuuid)
 	enqueue "$U" "$name" streetlight
 	drain "$NOW"
-	eq "$name certificate: refused and retried" "$out" "delivered 0 retried 1 dead 0"
+	# The record, not the drain's counts: an earlier refused record may
+	# fall due again in the same second (full jitter can wait 1 s).
+	eq "$name certificate: refused, nothing delivered" "$(printf '%s' "$out" | cut -d' ' -f1-2)" "delivered 0"
+	eq "... and the record retried" "$(row "$U" | cut -d' ' -f1-2)" "queued 1"
 	expect_match "... with curl's reason" "$(row "$U")" '^queued 1  \| curl (60|51|58|35): '
 done
 for s in expired wrong self; do
@@ -229,6 +232,11 @@ drain "$NOW" "waste-services=http://127.0.0.1:$P/open311/v2/"
 eq "an http:// URL is refused before any connection" "$(row "$U")" \
 	"queued 1  | refused: the destination's URL is not https"
 eq "... no request reached the server" "$(control /_control/bytes-received; jget "$TMP/control" 'd["requests"]')" "$before"
+
+# The records refused above stay queued, and would fall due again within a
+# minute (full jitter) in the middle of the drains below, whose counts are
+# checked exactly: they are put off past any time the tests below drain at.
+sqlite3 "$DB" "UPDATE outbox SET next_attempt = 4000000000 WHERE state = 'queued'"
 
 # ---------------------------------------------------------------------------
 # The citizen's language reaches the council, so that it can reply in it.
