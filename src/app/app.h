@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "base/err.h"
 #include "core/journey.h"
 
 #define HATCH_VERSION "0.1.0"
@@ -18,6 +19,15 @@ int cmd_run(int argc, char **argv);
 int cmd_screenshot(int argc, char **argv);
 /* hatch gazetteer import|search|info (gazetteer_cmd.c). */
 int cmd_gazetteer(int argc, char **argv);
+struct gaz;
+struct ui_address;
+/* The kiosk's address finder (gazetteer_cmd.c): the gazetteer G's
+ * addresses whose postcode starts with QUERY, or when BY_TEXT that match
+ * its words, at most MAX into OUT, how many into *N. A failure to read the
+ * gazetteer is printed (never QUERY); HATCH_ERR_INPUT when QUERY cannot
+ * start a postcode. */
+enum hatch_err app_find_address(struct gaz *g, const char *query, bool by_text,
+				struct ui_address *out, size_t max, size_t *n);
 /* hatch journeys strings (strings_cmd.c). */
 int app_journeys_strings(int argc, char **argv);
 

@@ -13,6 +13,7 @@
 #include "base/mem.h"
 #include "store/gazetteer.h"
 #include "store/store.h"
+#include "ui/ui.h"
 
 static const char gazetteer_help[] =
 	"Usage: hatch gazetteer import (FILE.csv | -) --format FORMAT [--db PATH]\n"
@@ -311,4 +312,29 @@ int cmd_gazetteer(int argc, char **argv)
 	if (!strcmp(sub, "search"))
 		return search(gaz, postcode, text, limit);
 	return info(gaz);
+}
+
+enum hatch_err app_find_address(struct gaz *g, const char *query, bool by_text,
+				struct ui_address *out, size_t max, size_t *n)
+{
+	struct hatch_error e = {""};
+	*n = 0;
+	struct gaz_address *v = mem_calloc(max ? max : 1, sizeof *v);
+	if (!v)
+		return HATCH_ERR_NOMEM;
+	enum hatch_err rc = by_text ? gaz_by_text(g, query, v, max, n, &e)
+				    : gaz_by_postcode(g, query, v, max, n, &e);
+	if (rc != HATCH_OK && rc != HATCH_ERR_INPUT)
+		fprintf(stderr, "hatch: address search: %s\n", e.msg);
+	for (size_t i = 0; rc == HATCH_OK && i < *n; i++) {
+		snprintf(out[i].uprn, sizeof out[i].uprn, "%s", v[i].uprn);
+		snprintf(out[i].lines, sizeof out[i].lines, "%s", v[i].lines);
+		snprintf(out[i].town, sizeof out[i].town, "%s", v[i].town);
+		snprintf(out[i].postcode, sizeof out[i].postcode, "%s", v[i].postcode);
+		out[i].lat = v[i].lat;
+		out[i].lon = v[i].lon;
+	}
+	mem_wipe(v, (max ? max : 1) * sizeof *v);
+	mem_free(v);
+	return rc;
 }

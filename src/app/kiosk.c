@@ -18,6 +18,7 @@
 #include "platform/platform.h"
 #include "sdl/audio.h"
 #include "sdl/sdl.h"
+#include "store/gazetteer.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "ui/ui.h"
@@ -31,6 +32,7 @@ struct kiosk {
 	struct i18n *i18n;        /* the catalogs; NULL: English only */
 	struct ui_config ucfg;
 	struct store *store;      /* NULL for screenshots */
+	struct gaz *gaz;          /* the council's addresses; NULL: typed in */
 	struct ui *ui;
 	struct sdl_view *view;
 	/* Speech output (hatch run): espeak-ng's sound to the audio device.
@@ -191,6 +193,48 @@ static void host_speak(void *user, const char *language, const char *text, bool 
 	a11y_speak(k->speech, l ? l->voice : NULL, text, interrupt);
 }
 
+/* The address step's finder, over the kiosk's gazetteer. */
+static enum hatch_err host_find_address(void *user, const char *query, bool by_text,
+					struct ui_address *out, size_t max, size_t *n)
+{
+	struct kiosk *k = user;
+	return app_find_address(k->gaz, query, by_text, out, max, n);
+}
+
+/* Opens the gazetteer at PATH (or beside the database DB) for the
+ * address step. None there is no error: addresses are typed in. */
+static void open_gazetteer(struct kiosk *k, const char *path, const char *db)
+{
+	struct hatch_error e = {""};
+	char def[4096];
+	if (!path) {
+		if (!db || gaz_default_path(db, def, sizeof def, &e) != HATCH_OK)
+			return;
+		path = def;
+	}
+	enum hatch_err rc = gaz_open(path, &k->gaz, &e);
+	if (rc == HATCH_ERR_NOTFOUND)
+		fprintf(stderr, "hatch: no gazetteer at %s: addresses are typed in (see hatch gazetteer import)\n",
+			path);
+	else if (rc != HATCH_OK)
+		fprintf(stderr, "hatch: %s: addresses are typed in\n", e.msg);
+}
+
+/* The screens, once the gazetteer is known. */
+static int kiosk_ui(struct kiosk *k)
+{
+	struct ui_host host = {k,	  host_submit, host_today, {host_text, host_ntext, k},
+			       host_speak, k->gaz ? host_find_address : NULL};
+	k->ui = ui_create(&k->ucfg, &host, (const struct journey *const *)k->journeys,
+			  k->njourneys);
+	if (!k->ui) {
+		fprintf(stderr, "hatch: out of memory\n");
+		return 1;
+	}
+	return 0;
+}
+
+
 static void speech_out(void *user, const int16_t *pcm, size_t n, int rate)
 {
 	struct kiosk *k = user;
@@ -265,6 +309,7 @@ static void kiosk_cleanup(struct kiosk *k)
 	sdl_audio_destroy(k->audio);
 	ui_destroy(k->ui);
 	sdl_view_destroy(k->view);
+	gaz_close(k->gaz);
 	store_close(k->store);
 	app_free_journeys(k->journeys, k->njourneys);
 	i18n_close(k->i18n);
@@ -317,13 +362,6 @@ static int kiosk_setup(struct kiosk *k, const char *config_path, const char *jou
 		.languages = k->languages,
 		.nlanguages = nl,
 	};
-	struct ui_host host = {k, host_submit, host_today, {host_text, host_ntext, k}, host_speak};
-	k->ui = ui_create(&k->ucfg, &host, (const struct journey *const *)k->journeys,
-			  k->njourneys);
-	if (!k->ui) {
-		fprintf(stderr, "hatch: out of memory\n");
-		return 1;
-	}
 	return 0;
 }
 
@@ -456,6 +494,10 @@ int cmd_run(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	open_gazetteer(&k, NULL, db);
+	status = kiosk_ui(&k);
+	if (status)
+		goto out;
 	sync_start(&k);
 	struct sdl_options o = {k.assets, false, !windowed, w, h, k.cfg.council};
 	if (sdl_view_create(&o, &k.view, &e) != HATCH_OK) {
@@ -532,7 +574,7 @@ static const char screenshot_help[] =
 	"Usage: hatch screenshot --out FILE.png [--screen NAME | --journey ID --step ID\n"
 	"                        [--answers FILE.json] [--errors]] [--size WxH] [--lang CODE]\n"
 	"                        [--text-size 100|150|200] [--contrast standard|high]\n"
-	"                        [--config FILE]\n"
+	"                        [--config FILE] [--gazetteer FILE]\n"
 	"\n"
 	"Renders one screen of the kiosk to a PNG without a display.\n"
 	"\n"
@@ -542,7 +584,11 @@ static const char screenshot_help[] =
 	"                     errors of its answer (none given: \"There is a problem\")\n"
 	"  --answers FILE     a JSON object of step id -> answer as typed (a string, or\n"
 	"                     a list of strings for dates, addresses and multiple\n"
-	"                     choices) that lead to the step\n"
+	"                     choices) that lead to the step; on an address step,\n"
+	"                     its own answer as a string is looked for in the\n"
+	"                     gazetteer (a postcode, or else words)\n"
+	"  --gazetteer FILE   the gazetteer the address step searches (default: none,\n"
+	"                     so addresses are typed in)\n"
 	"  --size WxH         default 800x480\n"
 	"  --lang CODE        the language chosen on Welcome\n"
 	"  --text-size PCT    the citizen's text size setting (default 100)\n"
@@ -573,7 +619,7 @@ static bool press(struct kiosk *k, int w, int h, enum ui_action a, uint64_t now)
 int cmd_screenshot(int argc, char **argv)
 {
 	const char *out = NULL, *screen = "welcome", *journey = NULL, *step = NULL,
-		   *answers = NULL, *lang = NULL, *config = NULL, *today = NULL,
+		   *answers = NULL, *lang = NULL, *config = NULL, *gazetteer = NULL, *today = NULL,
 		   *text_size = NULL, *contrast = NULL;
 	int w = 800, h = 480;
 	bool with_errors = false;
@@ -590,6 +636,7 @@ int cmd_screenshot(int argc, char **argv)
 				    : !strcmp(a, "--answers") ? &answers
 				    : !strcmp(a, "--lang")    ? &lang
 				    : !strcmp(a, "--config")  ? &config
+				    : !strcmp(a, "--gazetteer") ? &gazetteer
 				    : !strcmp(a, "--today")   ? &today
 				    : !strcmp(a, "--text-size") ? &text_size
 				    : !strcmp(a, "--contrast") ? &contrast
@@ -635,6 +682,12 @@ int cmd_screenshot(int argc, char **argv)
 	}
 	struct hatch_error e = {""};
 	int status = kiosk_setup(&k, config, NULL);
+	if (!status && gazetteer)
+		open_gazetteer(&k, gazetteer, NULL);
+	if (!status && gazetteer && !k.gaz)
+		status = 1;
+	if (!status)
+		status = kiosk_ui(&k);
 	if (status)
 		goto out;
 	struct sdl_options o = {k.assets, true, false, w, h, NULL};

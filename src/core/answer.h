@@ -1,7 +1,8 @@
 /* A citizen's answer to one step: a list of strings whose meaning depends
  * on the step's kind (one for most kinds; day, month, year for a date; line
- * 1, line 2, town, postcode for an address; the chosen values for a multiple
- * choice). No parts means not answered. Depends on base/ only. */
+ * 1, line 2, town, postcode, then UPRN, latitude and longitude for an
+ * address; the chosen values for a multiple choice). No parts means not
+ * answered. Depends on base/ only. */
 #ifndef HATCH_CORE_ANSWER_H
 #define HATCH_CORE_ANSWER_H
 
@@ -14,7 +15,22 @@
 #define ANSWER_MAX_PARTS JOURNEY_MAX_OPTIONS
 
 enum { DATE_DAY, DATE_MONTH, DATE_YEAR, DATE_PARTS };
-enum { ADDR_LINE1, ADDR_LINE2, ADDR_TOWN, ADDR_POSTCODE, ADDR_PARTS };
+/* An address: the four lines a person types (ADDR_LINES of them), then
+ * what the gazetteer knows of an address chosen from it: its UPRN and WGS84
+ * latitude and longitude as decimal text, all "" for an address typed in.
+ * An address answer may be given as its ADDR_LINES lines or as all
+ * ADDR_PARTS; it is kept as ADDR_PARTS. */
+enum {
+	ADDR_LINE1,
+	ADDR_LINE2,
+	ADDR_TOWN,
+	ADDR_POSTCODE,
+	ADDR_LINES,
+	ADDR_UPRN = ADDR_LINES,
+	ADDR_LAT,
+	ADDR_LON,
+	ADDR_PARTS
+};
 
 struct answer {
 	char **parts;

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
@@ -276,7 +277,7 @@ static enum hatch_err add_display(const struct session *s, size_t step, struct b
 		return buf_addstr(b, text);
 	}
 	case STEP_ADDRESS:
-		for (size_t k = 0; k < a->nparts && rc == HATCH_OK; k++)
+		for (size_t k = 0; k < a->nparts && k < ADDR_LINES && rc == HATCH_OK; k++)
 			if (*a->parts[k])
 				rc = buf_addf(b, "%s%s", b->len ? "\n" : "", a->parts[k]);
 		return rc;
@@ -390,6 +391,16 @@ static json_t *answer_json(const struct session *s, size_t step)
 		value = json_pack("{ssssssss}", "line1", a->parts[ADDR_LINE1], "line2",
 				  a->parts[ADDR_LINE2], "town", a->parts[ADDR_TOWN],
 				  "postcode", a->parts[ADDR_POSTCODE]);
+		/* Chosen from the gazetteer: the council's own identifier for
+		 * the place, and where it is. */
+		if (value && a->nparts == ADDR_PARTS && *a->parts[ADDR_UPRN])
+			bad |= json_object_set_new(value, "uprn", json_string(a->parts[ADDR_UPRN]));
+		if (value && a->nparts == ADDR_PARTS && *a->parts[ADDR_LAT]) {
+			bad |= json_object_set_new(value, "lat",
+						   json_real(strtod(a->parts[ADDR_LAT], NULL)));
+			bad |= json_object_set_new(value, "long",
+						   json_real(strtod(a->parts[ADDR_LON], NULL)));
+		}
 		break;
 	case STEP_MULTIPLE_CHOICE:
 		value = json_array();

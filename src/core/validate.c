@@ -375,6 +375,34 @@ static void check_length(const struct journey_step *s, const char *v,
 		fail(c, 0, RULE_TOO_SHORT);
 }
 
+/* A UPRN of 1 to 12 digits without a leading zero, or none; a latitude
+ * and longitude both given as decimal degrees in range, or neither. */
+static bool address_place_valid(const char *uprn, const char *lat, const char *lon)
+{
+	size_t n = strlen(uprn);
+	if (n > 12 || (n && uprn[0] == '0'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (uprn[i] < '0' || uprn[i] > '9')
+			return false;
+	if (!*lat && !*lon)
+		return true;
+	double v[2];
+	const char *t[2] = {lat, lon};
+	for (int i = 0; i < 2; i++) {
+		char *end;
+		if (!*t[i] || strlen(t[i]) > 20)
+			return false;
+		for (const char *p = t[i]; *p; p++)
+			if (!strchr("0123456789.-", *p))
+				return false;
+		v[i] = strtod(t[i], &end);
+		if (*end)
+			return false;
+	}
+	return v[0] >= -90 && v[0] <= 90 && v[1] >= -180 && v[1] <= 180;
+}
+
 enum hatch_err validate_answer(const struct journey_step *step,
 			       const char *const *parts, size_t nparts,
 			       const struct cdate *today, struct answer *out,
@@ -395,7 +423,10 @@ enum hatch_err validate_answer(const struct journey_step *step,
 	/* Each kind has its number of boxes; anything else is not an answer
 	 * the kiosk could have sent. None at all is a blank answer. */
 	size_t want = step->kind == STEP_DATE ? DATE_PARTS : step->kind == STEP_ADDRESS ? ADDR_PARTS : 1;
-	if (!multi && nparts != 0 && nparts != want) {
+	/* An address typed in has only its lines; one chosen from the
+	 * gazetteer has its UPRN and coordinates too. */
+	bool lines_only = step->kind == STEP_ADDRESS && nparts == ADDR_LINES;
+	if (!multi && nparts != 0 && nparts != want && !lines_only) {
 		fail(&c, 0, RULE_INVALID);
 		goto done;
 	}
@@ -522,9 +553,25 @@ enum hatch_err validate_answer(const struct journey_step *step,
 		goto done;
 	}
 	case STEP_ADDRESS:
-		if (nclean != ADDR_PARTS) {
+		if (nclean != ADDR_PARTS && nclean != ADDR_LINES) {
 			fail(&c, 0, RULE_INVALID);
 			break;
+		}
+		/* What only the gazetteer fills in: a UPRN and coordinates
+		 * that are not what it gives are not an answer the kiosk
+		 * could have sent. */
+		if (nclean == ADDR_PARTS && !address_place_valid(clean[ADDR_UPRN], clean[ADDR_LAT],
+								  clean[ADDR_LON])) {
+			fail(&c, 0, RULE_INVALID);
+			break;
+		}
+		while (nclean < ADDR_PARTS) {
+			clean[nclean] = mem_strdup("");
+			if (!clean[nclean]) {
+				rc = HATCH_ERR_NOMEM;
+				goto done;
+			}
+			nclean++;
 		}
 		if (!*clean[ADDR_LINE1])
 			fail(&c, ADDR_LINE1, RULE_REQUIRED);

@@ -7,7 +7,9 @@
  * step ids; the record does not carry the kind of step):
  *  - location: an answer whose value is an address object {line1, line2,
  *    town, postcode} gives address_string (the non-empty parts joined with
- *    ", "); an answer "uprn" or "address_id" gives address_id; answers
+ *    ", "), and one chosen from the gazetteer also its "uprn" as
+ *    address_id and its "lat"/"long" as lat and long; an answer "uprn" or
+ *    "address_id" gives address_id; answers
  *    "lat"/"latitude" and "long"/"longitude" give lat and long;
  *  - email: an answer whose id contains "email" and whose value holds '@';
  *  - phone: an answer whose id contains "phone";
@@ -241,6 +243,21 @@ static enum hatch_err address_text(json_t *v, struct buf *b)
 		any = true;
 	}
 	return rc;
+}
+
+/* An address chosen from the gazetteer carries its UPRN and WGS84
+ * coordinates: into UPRN, LAT and LNG, where the record has them. */
+static void address_place(json_t *v, char *uprn, size_t usize, char *lat, size_t latsize,
+                          char *lng, size_t lngsize)
+{
+	const char *u = json_string_value(json_object_get(v, "uprn"));
+	json_t *la = json_object_get(v, "lat"), *lo = json_object_get(v, "long");
+	if (u && *u)
+		copy_text(uprn, usize, u);
+	if (json_is_number(la) && json_is_number(lo)) {
+		snprintf(lat, latsize, "%.6f", json_number_value(la));
+		snprintf(lng, lngsize, "%.6f", json_number_value(lo));
+	}
 }
 
 /* An answer as a reader would say it: labels of choices, the parts of an
@@ -545,9 +562,10 @@ static enum hatch_err build_form(struct sync_http *h, const char *api_key,
 		if (!id)
 			continue;
 		const char *s = json_string_value(v);
-		if (is_address(v) && !addr.len)
+		if (is_address(v) && !addr.len) {
 			rc = address_text(v, &addr);
-		else if (s && id_is(id, uprns))
+			address_place(v, uprn, sizeof uprn, lat, sizeof lat, lng, sizeof lng);
+		} else if (s && id_is(id, uprns))
 			copy_text(uprn, sizeof uprn, s);
 		else if (s && id_is(id, lats))
 			copy_text(lat, sizeof lat, s);

@@ -404,7 +404,7 @@ static void error_summary(struct ui *ui, struct col *c)
 {
 	const struct ui_style *st = &ui->st;
 	const struct session_error *errs;
-	size_t n = session_errors(ui->session, &errs);
+	size_t n = ui_errors(ui, &errs);
 	if (!ui->errors || !n)
 		return;
 	int top = c->y;
@@ -440,7 +440,7 @@ static void error_summary(struct ui *ui, struct col *c)
 static void field_error(struct ui *ui, struct col *c, size_t part, bool any_part)
 {
 	const struct session_error *errs;
-	size_t n = session_errors(ui->session, &errs);
+	size_t n = ui_errors(ui, &errs);
 	for (size_t i = 0; ui->errors && i < n; i++)
 		if (any_part || errs[i].part == part) {
 			para(ui, c, UI_FONT_BOLD, ui->st.body_px, UI_RED,
@@ -452,7 +452,7 @@ static void field_error(struct ui *ui, struct col *c, size_t part, bool any_part
 static bool part_has_error(struct ui *ui, size_t part)
 {
 	const struct session_error *errs;
-	size_t n = session_errors(ui->session, &errs);
+	size_t n = ui_errors(ui, &errs);
 	for (size_t i = 0; ui->errors && i < n; i++)
 		if (errs[i].part == part)
 			return true;
@@ -584,6 +584,129 @@ static int char_w(struct ui *ui, int chars)
 	       ui->st.pad + 4 * ui->st.unit;
 }
 
+/* A link in the body: underlined blue text on a target of its own. */
+static void body_link(struct ui *ui, struct col *c, const char *label, enum ui_action a, int arg)
+{
+	const struct ui_style *st = &ui->st;
+	int th = text_h(ui, c, UI_FONT_REGULAR, st->body_px, label, c->w);
+	int lh = ui_line_height(ui, UI_FONT_REGULAR, st->body_px);
+	struct ui_rect r = {c->x, c->y, c->w, MAX(st->target, th + st->pad / 2)};
+	int tw = MIN(c->w, ui_text_width(ui, UI_FONT_REGULAR, st->body_px, label, strlen(label)));
+	/* The target is as wide as the words, so a tap beside them misses. */
+	if (th <= lh)
+		r.w = MIN(c->w, MAX(tw + st->pad / 2, st->target));
+	int wi = ui_add_widget(ui, UI_ROLE_LINK, a, arg, r, label, true);
+	int ty = r.y + (r.h - th) / 2;
+	size_t first = ui->draw.n;
+	ui_paragraph(ui, r.x, ty, c->w, UI_FONT_REGULAR, st->body_px, UI_BLUE, label, true, wi);
+	for (size_t i = first; i < ui->draw.n; i++) {
+		const struct ui_cmd *t = &ui->draw.cmds[i];
+		if (t->kind == UI_CMD_TEXT)
+			ui_rect_cmd(ui, (struct ui_rect){t->r.x, t->r.y + lh - 2 * st->unit, t->r.w,
+							st->unit},
+				    UI_BLUE, wi);
+	}
+	c->y += r.h + st->pad / 3;
+}
+
+/* The address step finding: a postcode (or words) and how else to go on. */
+static void address_find(struct ui *ui, struct col *c, const char *q)
+{
+	const struct ui_style *st = &ui->st;
+	bool words = ui->addr.by_text;
+	const char *label = ui_tr(ui, words ? N_("Street, building or place name") : N_("Postcode"));
+	para(ui, c, UI_FONT_BOLD, st->body_px, UI_BLACK, label, st->unit * 4);
+	if (words)
+		para(ui, c, UI_FONT_REGULAR, st->caption_px, UI_GREY,
+		     ui_tr(ui, N_("For example, 14 Mill Lane or Riverside Library")), st->unit * 4);
+	field_error(ui, c, UI_ADDR_QUERY, false);
+	char name[600];
+	snprintf(name, sizeof name, "%s: %s", q, label);
+	text_box(ui, c, UI_ADDR_QUERY, words ? c->w : char_w(ui, 10), name, false);
+	c->y += st->pad / 2;
+	body_link(ui, c,
+		  ui_tr(ui, words ? N_("Search by postcode instead")
+				  : N_("I do not know the postcode: search by street or place name")),
+		  UI_ACT_ADDR_BY_TEXT, !words);
+	body_link(ui, c, ui_tr(ui, N_("Enter the address yourself")), UI_ACT_ADDR_MANUAL, 0);
+}
+
+/* The addresses found, as large rows to pick one from. */
+static void address_pick(struct ui *ui, struct col *c)
+{
+	const struct ui_style *st = &ui->st;
+	const struct ui_addr *ad = &ui->addr;
+	char count[32], title[300];
+	snprintf(count, sizeof count, "%zu", ad->nfound);
+	static const char *const keys[] = {"count", "query"};
+	const char *const vals[] = {count, ad->searched};
+	msg_fill(title, sizeof title,
+		 ui_ntr(ui, NP_("{count} address found for {query}", "{count} addresses found for {query}"),
+			(long)ad->nfound),
+		 keys, vals, 2);
+	int h = text_h(ui, c, UI_FONT_BOLD, st->body_px, title, c->w);
+	ui_add_widget(ui, UI_ROLE_HEADING, UI_ACT_NONE, 0, (struct ui_rect){c->x, c->y, c->w, h},
+		      title, false);
+	ui->typed_text = true;
+	para(ui, c, UI_FONT_BOLD, st->body_px, UI_BLACK, title, st->unit * 4);
+	ui->typed_text = false;
+	body_link(ui, c, ui_tr(ui, ad->by_text ? N_("Change what to search for") : N_("Change postcode")),
+		  UI_ACT_ADDR_CHANGE, 0);
+	if (ad->nfound >= UI_ADDR_MAX)
+		para(ui, c, UI_FONT_REGULAR, st->caption_px, UI_GREY,
+		     ui_tr(ui, N_("Only the first addresses are shown. Add more words, or the whole "
+				  "postcode, to find yours.")),
+		     st->pad / 2);
+	field_error(ui, c, 0, true);
+	int mark = MAX(S(ui, 40), st->target * 3 / 4);
+	int textw = c->w - mark - st->pad;
+	ui_rect_cmd(ui, (struct ui_rect){c->x, c->y, c->w, st->unit}, UI_MID_GREY, -1);
+	for (size_t k = 0; k < ad->nfound; k++) {
+		const struct ui_address *a = &ad->found[k];
+		char line[400], name[400];
+		snprintf(line, sizeof line, "%s, %s", a->lines, a->town);
+		snprintf(name, sizeof name, "%s, %s, %s", a->lines, a->town, a->postcode);
+		ui->typed_text = true;
+		int lh = text_h(ui, c, UI_FONT_REGULAR, st->body_px, line, textw);
+		/* Rows a finger cannot miss: a third taller than a target. */
+		int rh = MAX(st->target * 4 / 3, lh + st->pad);
+		struct ui_rect r = {c->x, c->y + st->unit, c->w, rh};
+		bool on = ad->chosen == (int)k;
+		int wi = ui_add_widget(ui, UI_ROLE_RADIO, UI_ACT_ADDR_PICK, (int)k, r, name, true);
+		ui->w[wi].checked = on;
+		if (on)
+			ui_rect_cmd(ui, r, (struct ui_color){232, 241, 248, 255}, wi);
+		icon(ui, (struct ui_rect){r.x, r.y + (rh - mark) / 2, mark, mark},
+		     on ? "radio-on" : "radio-off", wi);
+		ui_paragraph(ui, r.x + mark + st->pad, r.y + (rh - lh) / 2, textw, UI_FONT_REGULAR,
+			     st->body_px, UI_BLACK, line, true, wi);
+		ui->typed_text = false;
+		c->y = r.y + rh;
+		ui_rect_cmd(ui, (struct ui_rect){c->x, c->y, c->w, st->unit}, UI_MID_GREY, -1);
+	}
+	c->y += st->pad;
+	body_link(ui, c, ui_tr(ui, N_("My address is not listed")), UI_ACT_ADDR_MANUAL, 0);
+}
+
+static void address(struct ui *ui, struct col *c, const struct journey_step *s)
+{
+	const char *q = ui_tr(ui, s->question);
+	switch (ui->addr.mode) {
+	case UI_ADDR_FIND: address_find(ui, c, q); return;
+	case UI_ADDR_PICK: address_pick(ui, c); return;
+	case UI_ADDR_MANUAL: break;
+	}
+	static const char *const parts[] = {N_("Building and street"),
+					    N_("Building and street line 2 (optional)"),
+					    N_("Town or city"), N_("Postcode")};
+	for (int i = 0; i < ADDR_LINES; i++)
+		labelled_box(ui, c, i, ui_tr(ui, parts[i]),
+			     i == ADDR_POSTCODE ? char_w(ui, 10) : c->w, q, true);
+	if (ui->host.find_address)
+		body_link(ui, c, ui_tr(ui, N_("Find the address by postcode")), UI_ACT_ADDR_BY_TEXT,
+			  0);
+}
+
 static void question(struct ui *ui, struct col *c, const struct journey_step *s)
 {
 	const struct ui_style *st = &ui->st;
@@ -610,15 +733,7 @@ static void question(struct ui *ui, struct col *c, const struct journey_step *s)
 		c->y = bottom;
 		break;
 	}
-	case STEP_ADDRESS: {
-		static const char *const parts[] = {N_("Building and street"),
-						    N_("Building and street line 2 (optional)"),
-						    N_("Town or city"), N_("Postcode")};
-		for (int i = 0; i < ADDR_PARTS; i++)
-			labelled_box(ui, c, i, ui_tr(ui, parts[i]),
-				     i == ADDR_POSTCODE ? char_w(ui, 10) : c->w, q, true);
-		break;
-	}
+	case STEP_ADDRESS: address(ui, c, s); break;
 	case STEP_SINGLE_CHOICE:
 	case STEP_MULTIPLE_CHOICE:
 	case STEP_YES_NO:
@@ -1025,6 +1140,11 @@ static void step_page(struct ui *ui, struct col *c, struct footer_spec *f)
 	f->back = ui_tr(ui, N_("Back"));
 	f->primary = ui_tr(ui, N_("Continue"));
 	f->primary_action = UI_ACT_CONTINUE;
+	if (s->kind == STEP_ADDRESS) {
+		ui_addr_prepare(ui);
+		if (ui->addr.mode == UI_ADDR_FIND)
+			f->primary = ui_tr(ui, N_("Find address"));
+	}
 	if (journey_kind_is_question(s->kind)) {
 		size_t at, total;
 		session_progress(ui->session, &at, &total);

@@ -7,6 +7,7 @@
 
 #include "base/mem.h"
 #include "base/msg.h"
+#include "base/postcode.h"
 #include "base/utf8.h"
 #include "ui/ui_int.h"
 
@@ -77,9 +78,22 @@ struct ui *ui_create(const struct ui_config *cfg, const struct ui_host *host,
 	return ui;
 }
 
+/* Forgets the address step's search and choice; the list's memory stays
+ * for the next one, wiped. */
+static void addr_reset(struct ui *ui)
+{
+	struct ui_address *keep = ui->addr.found;
+	if (keep)
+		mem_wipe(keep, UI_ADDR_MAX * sizeof *keep);
+	mem_wipe(&ui->addr, sizeof ui->addr);
+	ui->addr.found = keep;
+	ui->addr.chosen = -1;
+}
+
 static void wipe_fields(struct ui *ui)
 {
 	mem_wipe(ui->fields, sizeof ui->fields);
+	addr_reset(ui);
 	memset(ui->chosen, 0, sizeof ui->chosen);
 	ui->nfields = 0;
 	ui->field_step = (size_t)-1;
@@ -113,6 +127,7 @@ void ui_destroy(struct ui *ui)
 	if (!ui)
 		return;
 	end_session(ui);
+	mem_free(ui->addr.found);
 	ui_draw_free(&ui->draw);
 	mem_free(ui->w);
 	mem_free(ui);
@@ -190,7 +205,10 @@ enum ui_kbd_layout ui_field_layout(const struct ui *ui, int box)
 	case STEP_NUMBER:
 	case STEP_PHONE:
 	case STEP_DATE: return KBD_DIGITS;
-	case STEP_ADDRESS: return box == ADDR_POSTCODE ? KBD_UPPER : KBD_LETTERS;
+	case STEP_ADDRESS:
+		if (box == UI_ADDR_QUERY)
+			return ui->addr.by_text ? KBD_LETTERS : KBD_UPPER;
+		return box == ADDR_POSTCODE ? KBD_UPPER : KBD_LETTERS;
 	default: return KBD_LETTERS;
 	}
 }
@@ -226,7 +244,7 @@ static size_t boxes_for(const struct journey_step *st)
 {
 	switch (st->kind) {
 	case STEP_DATE: return DATE_PARTS;
-	case STEP_ADDRESS: return ADDR_PARTS;
+	case STEP_ADDRESS: return UI_MAX_BOXES;
 	case STEP_SINGLE_CHOICE:
 	case STEP_MULTIPLE_CHOICE:
 	case STEP_YES_NO:
@@ -235,6 +253,192 @@ static size_t boxes_for(const struct journey_step *st)
 	case STEP_CONFIRMATION: return 0;
 	default: return 1;
 	}
+}
+
+/* ---- the address step ---- */
+
+bool ui_addr_finding(const struct ui *ui)
+{
+	const struct journey_step *st = ui_current_step(ui);
+	return st && st->kind == STEP_ADDRESS && ui->addr.mode != UI_ADDR_MANUAL;
+}
+
+size_t ui_errors(const struct ui *ui, const struct session_error **out)
+{
+	if (ui_addr_finding(ui)) {
+		*out = &ui->addr.error;
+		return ui->addr.problem && ui->addr.error.message[0] ? 1 : 0;
+	}
+	return ui->session ? session_errors(ui->session, out) : 0;
+}
+
+void ui_addr_prepare(struct ui *ui)
+{
+	struct ui_addr *ad = &ui->addr;
+	ad->error.message[0] = '\0';
+	if (!ad->problem)
+		return;
+	static const char *const keys[] = {"query"};
+	const char *const vals[] = {ad->searched};
+	msg_fill(ad->error.message, sizeof ad->error.message, ui_tr(ui, ad->problem), keys, vals,
+		 1);
+	ad->error.part = ad->mode == UI_ADDR_PICK ? 0 : UI_ADDR_QUERY;
+	ad->error.rule = RULE_INVALID;
+}
+
+/* The finder's problem PROBLEM (English, with {query}) goes in the error
+ * summary, which takes focus, as a Continue's errors do. */
+static void addr_fail(struct ui *ui, const char *problem)
+{
+	ui->addr.problem = problem;
+	ui->errors = true;
+	ui->scroll = 0;
+	set_focus(ui, UI_ACT_ERROR_LINK, -1);
+	ui->kbd_visible = false;
+}
+
+/* Looks for QUERY (by words when BY_TEXT); true when something was found,
+ * which is then listed to pick from. */
+static bool addr_lookup(struct ui *ui, const char *query, bool by_text, const char **problem)
+{
+	struct ui_addr *ad = &ui->addr;
+	ad->nfound = 0;
+	ad->chosen = -1;
+	snprintf(ad->searched, sizeof ad->searched, "%s", query);
+	if (!ad->found)
+		ad->found = mem_calloc(UI_ADDR_MAX, sizeof *ad->found);
+	size_t n = 0;
+	enum hatch_err rc = ad->found ? ui->host.find_address(ui->host.user, query, by_text,
+							     ad->found, UI_ADDR_MAX, &n)
+				      : HATCH_ERR_NOMEM;
+	if (rc == HATCH_ERR_INPUT)
+		*problem = N_("Enter a real postcode, like ZY1 2AB, or search by street or place name");
+	else if (rc != HATCH_OK)
+		*problem = N_("The list of addresses cannot be searched at the moment. Enter the "
+			      "address yourself");
+	else if (!n)
+		*problem = by_text ? N_("No addresses match \"{query}\". Try fewer words, or enter "
+					"the address yourself")
+				   : N_("No addresses found for {query}. Check the postcode, or "
+					"enter the address yourself");
+	if (rc != HATCH_OK || !n)
+		return false;
+	ad->nfound = n < UI_ADDR_MAX ? n : UI_ADDR_MAX;
+	ad->mode = UI_ADDR_PICK;
+	ad->problem = NULL;
+	return true;
+}
+
+/* Continue while finding: looks for what is in the box and lists it. */
+static void addr_search(struct ui *ui)
+{
+	struct ui_addr *ad = &ui->addr;
+	const char *q = ui->fields[UI_ADDR_QUERY].text;
+	while (*q == ' ')
+		q++;
+	/* A longer query than fits finds nothing more: cut it at a character. */
+	char query[sizeof ad->searched];
+	size_t len = strnlen(q, sizeof query - 1);
+	while (len && q[len] && ((unsigned char)q[len] & 0xC0) == 0x80)
+		len--;
+	memcpy(query, q, len);
+	query[len] = '\0';
+	for (size_t n = strlen(query); n && query[n - 1] == ' ';)
+		query[--n] = '\0';
+	const char *problem = NULL;
+	if (!query[0])
+		problem = ad->by_text ? N_("Enter a street, building or place name")
+				      : N_("Enter a postcode");
+	else if (!addr_lookup(ui, query, ad->by_text, &problem)) {
+		/* keeps the problem */
+	} else {
+		ui->errors = false;
+		ui->scroll = 0;
+		ui->say_page = true;
+		ui->kbd_visible = false;
+		set_focus(ui, UI_ACT_ADDR_PICK, 0);
+		ui->guard_until = ui->now + UI_GUARD_MS;
+	}
+	mem_wipe(query, sizeof query);
+	if (problem)
+		addr_fail(ui, problem);
+}
+
+/* The address step opens finding, or with the address already given:
+ * listed again with it picked when it came from the gazetteer, typed in
+ * when it was typed. Without a gazetteer it is typed. */
+static void addr_enter(struct ui *ui, const struct answer *a)
+{
+	struct ui_addr *ad = &ui->addr;
+	bool picked = a->nparts == ADDR_PARTS && *a->parts[ADDR_UPRN];
+	if (!ui->host.find_address) {
+		ad->mode = UI_ADDR_MANUAL;
+		return;
+	}
+	if (!answer_given(a)) {
+		ad->mode = UI_ADDR_FIND;
+		set_focus(ui, UI_ACT_FIELD, UI_ADDR_QUERY);
+		return;
+	}
+	ad->mode = UI_ADDR_MANUAL;
+	const char *problem = NULL;
+	if (picked && addr_lookup(ui, a->parts[ADDR_POSTCODE], false, &problem)) {
+		field_set(&ui->fields[UI_ADDR_QUERY], a->parts[ADDR_POSTCODE]);
+		for (size_t i = 0; i < ad->nfound; i++)
+			if (!strcmp(ad->found[i].uprn, a->parts[ADDR_UPRN]))
+				ad->chosen = (int)i;
+		if (ad->chosen >= 0) {
+			ui->kbd_visible = false;
+			set_focus(ui, UI_ACT_ADDR_PICK, ad->chosen);
+			return;
+		}
+	}
+	/* Typed in, or no longer in the gazetteer: the lines as given. */
+	addr_reset(ui);
+	ad->mode = UI_ADDR_MANUAL;
+	set_focus(ui, UI_ACT_FIELD, 0);
+}
+
+/* "My address is not listed" (or "Enter the address yourself"): the lines,
+ * with the postcode looked for when it was a whole one. */
+static void addr_manual(struct ui *ui)
+{
+	struct ui_addr *ad = &ui->addr;
+	char pc[POSTCODE_SIZE];
+	if (!ad->by_text && !ui->fields[ADDR_POSTCODE].len &&
+	    postcode_normalise(ui->fields[UI_ADDR_QUERY].text, pc, sizeof pc))
+		field_set(&ui->fields[ADDR_POSTCODE], pc);
+	ad->mode = UI_ADDR_MANUAL;
+	ad->manual_from_find = true;
+	ad->problem = NULL;
+	ui->errors = false;
+	ui->scroll = 0;
+	ui->say_page = true;
+	set_focus(ui, UI_ACT_FIELD, 0);
+}
+
+/* Back on the address step goes back through its faces first. */
+static bool addr_back(struct ui *ui)
+{
+	struct ui_addr *ad = &ui->addr;
+	const struct journey_step *st = ui_current_step(ui);
+	if (!st || st->kind != STEP_ADDRESS)
+		return false;
+	if (ad->mode == UI_ADDR_PICK || (ad->mode == UI_ADDR_MANUAL && ad->manual_from_find)) {
+		ad->mode = ad->mode == UI_ADDR_MANUAL && ad->nfound ? UI_ADDR_PICK : UI_ADDR_FIND;
+		ad->manual_from_find = false;
+		ad->problem = NULL;
+		ui->errors = false;
+		ui->scroll = 0;
+		ui->say_page = true;
+		ui->guard_until = ui->now + UI_GUARD_MS;
+		if (ad->mode == UI_ADDR_PICK)
+			set_focus(ui, UI_ACT_ADDR_PICK, ad->chosen >= 0 ? ad->chosen : 0);
+		else
+			set_focus(ui, UI_ACT_FIELD, UI_ADDR_QUERY);
+		return true;
+	}
+	return false;
 }
 
 /* A new page: the boxes hold the answer already given (after Back or
@@ -250,7 +454,9 @@ static void enter_step(struct ui *ui)
 	ui->nfields = boxes_for(st);
 	const struct answer *a = session_answer(ui->session, cur);
 	for (size_t i = 0; i < ui->nfields; i++)
-		field_set(&ui->fields[i], i < a->nparts ? a->parts[i] : "");
+		field_set(&ui->fields[i], i < a->nparts && (st->kind != STEP_ADDRESS || i < ADDR_LINES)
+						  ? a->parts[i]
+						  : "");
 	if (st->kind == STEP_SINGLE_CHOICE || st->kind == STEP_MULTIPLE_CHOICE)
 		for (size_t k = 0; k < st->noptions; k++)
 			ui->chosen[k] = answer_has(a, st->options[k].value);
@@ -277,6 +483,8 @@ static void enter_step(struct ui *ui)
 	if (!ui->nfields && !ui->focus_visible)
 		ui->reveal_focus = false;
 	ui->screen = UI_SCREEN_STEP;
+	if (st->kind == STEP_ADDRESS)
+		addr_enter(ui, a);
 }
 
 static void go_screen(struct ui *ui, enum ui_screen s)
@@ -333,6 +541,9 @@ static size_t gather(struct ui *ui, const char **parts)
 			parts[n++] = "yes";
 		if (ui->chosen[1])
 			parts[n++] = "no";
+	} else if (st->kind == STEP_ADDRESS) {
+		for (size_t i = 0; i < ADDR_LINES; i++)
+			parts[n++] = ui->fields[i].text;
 	} else {
 		for (size_t i = 0; i < ui->nfields; i++)
 			parts[n++] = ui->fields[i].text;
@@ -340,8 +551,49 @@ static size_t gather(struct ui *ui, const char **parts)
 	return n;
 }
 
+/* Continue with an address picked from the list: its lines, UPRN and
+ * place. If the journey will not take it as it is (a rule the gazetteer's
+ * text breaks), it is shown typed in, with the errors, to put right. */
+static void addr_continue(struct ui *ui)
+{
+	struct ui_addr *ad = &ui->addr;
+	if (ad->chosen < 0 || (size_t)ad->chosen >= ad->nfound) {
+		addr_fail(ui, N_("Select an address, or select \"My address is not listed\""));
+		return;
+	}
+	const struct ui_address *r = &ad->found[ad->chosen];
+	char lat[32] = "", lon[32] = "";
+	if (r->lat != 0 || r->lon != 0) {
+		snprintf(lat, sizeof lat, "%.6f", r->lat);
+		snprintf(lon, sizeof lon, "%.6f", r->lon);
+	}
+	const char *parts[ADDR_PARTS] = {r->lines, "", r->town, r->postcode, r->uprn, lat, lon};
+	enum hatch_err rc = session_continue(ui->session, parts, ADDR_PARTS);
+	if (rc == HATCH_ERR_INPUT) {
+		field_set(&ui->fields[ADDR_LINE1], r->lines);
+		field_set(&ui->fields[ADDR_LINE2], "");
+		field_set(&ui->fields[ADDR_TOWN], r->town);
+		field_set(&ui->fields[ADDR_POSTCODE], r->postcode);
+		ad->mode = UI_ADDR_MANUAL;
+		ad->manual_from_find = true;
+		ui->errors = true;
+		ui->scroll = 0;
+		set_focus(ui, UI_ACT_ERROR_LINK, -1);
+		ui->kbd_visible = false;
+	} else if (rc == HATCH_OK) {
+		enter_step(ui);
+	}
+}
+
 static void do_continue(struct ui *ui)
 {
+	if (ui_addr_finding(ui)) {
+		if (ui->addr.mode == UI_ADDR_FIND)
+			addr_search(ui);
+		else
+			addr_continue(ui);
+		return;
+	}
 	const char *parts[ANSWER_MAX_PARTS];
 	size_t n = gather(ui, parts);
 	enum hatch_err rc = session_continue(ui->session, parts, n);
@@ -390,6 +642,8 @@ static void do_back(struct ui *ui)
 		ui->explored = -1;
 		break;
 	case UI_SCREEN_STEP:
+		if (addr_back(ui))
+			break;
 		if (session_back(ui->session))
 			enter_step(ui);
 		else {
@@ -654,7 +908,12 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 		go_screen(ui, UI_SCREEN_WELCOME);
 		break;
 	case UI_ACT_ERROR_LINK:
-		if (w->arg >= 0) {
+		if (w->arg >= 0 && ui_addr_finding(ui)) {
+			if (ui->addr.mode == UI_ADDR_PICK)
+				set_focus(ui, UI_ACT_ADDR_PICK, 0);
+			else
+				set_focus(ui, UI_ACT_FIELD, UI_ADDR_QUERY);
+		} else if (w->arg >= 0) {
 			const struct journey_step *st = ui_current_step(ui);
 			if (st && boxes_for(st))
 				set_focus(ui, UI_ACT_FIELD, w->arg);
@@ -663,6 +922,33 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 		}
 		break;
 	case UI_ACT_KEY: press_key(ui, w->arg); break;
+	case UI_ACT_ADDR_PICK:
+		if (w->arg >= 0 && (size_t)w->arg < ui->addr.nfound) {
+			ui->addr.chosen = w->arg;
+			set_focus(ui, UI_ACT_ADDR_PICK, w->arg);
+			ui->say_focus = true;
+		}
+		break;
+	case UI_ACT_ADDR_MANUAL: addr_manual(ui); break;
+	case UI_ACT_ADDR_BY_TEXT:
+		/* The other way of finding: the box empties, and its keyboard
+		 * changes (letters for words, capitals and digits for a
+		 * postcode). */
+		ui->addr.by_text = w->arg != 0;
+		ui->addr.mode = UI_ADDR_FIND;
+		ui->addr.problem = NULL;
+		ui->errors = false;
+		field_set(&ui->fields[UI_ADDR_QUERY], "");
+		ui->say_page = true;
+		set_focus(ui, UI_ACT_FIELD, UI_ADDR_QUERY);
+		break;
+	case UI_ACT_ADDR_CHANGE:
+		ui->addr.mode = UI_ADDR_FIND;
+		ui->addr.problem = NULL;
+		ui->errors = false;
+		ui->say_page = true;
+		set_focus(ui, UI_ACT_FIELD, UI_ADDR_QUERY);
+		break;
 	case UI_ACT_SCROLL_UP: ui->scroll -= ui->body_h * 3 / 4; break;
 	case UI_ACT_SCROLL_DOWN: ui->scroll += ui->body_h * 3 / 4; break;
 	case UI_ACT_MORE_TIME: close_timeout(ui); break;
@@ -788,8 +1074,13 @@ static bool handle_key(struct ui *ui, const struct ui_input *in)
 			}
 			if (in->key == UI_KEY_SPACE)
 				return false;
-			/* Enter in a box: on to the next box, or Continue. */
-			if ((size_t)ui->focus_arg + 1 < ui->nfields)
+			/* Enter in a box: on to the next box, or Continue. An
+			 * address's last line is its postcode; its finder has
+			 * one box. */
+			size_t boxes = st && st->kind == STEP_ADDRESS
+					       ? (ui_addr_finding(ui) ? 0 : ADDR_LINES)
+					       : ui->nfields;
+			if ((size_t)ui->focus_arg + 1 < boxes)
 				set_focus(ui, UI_ACT_FIELD, ui->focus_arg + 1);
 			else
 				do_continue(ui);
@@ -1026,7 +1317,7 @@ void ui_describe(const struct ui *ui, size_t i, char *out, size_t size)
 	if (ui->session && ui->screen == UI_SCREEN_STEP &&
 	    (w->role == UI_ROLE_TEXTBOX || w->role == UI_ROLE_RADIO || w->role == UI_ROLE_CHECKBOX)) {
 		const struct session_error *errs;
-		size_t n = session_errors(ui->session, &errs);
+		size_t n = ui->errors ? ui_errors(ui, &errs) : 0;
 		for (size_t k = 0; k < n; k++)
 			if (w->role != UI_ROLE_TEXTBOX || errs[k].part == (size_t)w->arg) {
 				char e[600];
@@ -1181,8 +1472,17 @@ enum hatch_err ui_show_step(struct ui *ui, const char *journey_id, const char *s
 			break;
 		}
 	}
-	json_decref(answers);
+	/* The address step's answer as a string is what was looked for:
+	 * a postcode, or else words. */
+	json_t *q = answers && rc == HATCH_OK ? json_object_get(answers, step_id) : NULL;
 	if (rc == HATCH_OK)
 		enter_step(ui);
+	if (json_is_string(q) && ui_addr_finding(ui)) {
+		char pc[POSTCODE_PREFIXES][POSTCODE_SIZE];
+		ui->addr.by_text = !postcode_prefixes(json_string_value(q), pc);
+		field_set(&ui->fields[UI_ADDR_QUERY], json_string_value(q));
+		addr_search(ui);
+	}
+	json_decref(answers);
 	return rc;
 }

@@ -121,6 +121,10 @@ enum ui_action {
 	UI_ACT_CONTRAST,     /* ARG: 1 high contrast, 0 standard */
 	UI_ACT_SPEECH,       /* ARG: 1 on, 0 off */
 	UI_ACT_EXTRA_TIME,   /* ARG: 1 on (timeouts doubled), 0 off */
+	UI_ACT_ADDR_PICK,    /* an address found: ARG is its row */
+	UI_ACT_ADDR_MANUAL,  /* "My address is not listed": type it in */
+	UI_ACT_ADDR_BY_TEXT, /* ARG: 1 find by street or place name, 0 by postcode */
+	UI_ACT_ADDR_CHANGE,  /* look for another postcode or words */
 };
 
 struct ui_widget {
@@ -202,6 +206,15 @@ struct ui_config {
 	size_t nlanguages;
 };
 
+/* An address in the council's gazetteer, as the address step lists it. */
+struct ui_address {
+	char uprn[16];      /* the council's Unique Property Reference Number */
+	char lines[256];    /* "Flat 2, 14 Mill Lane" */
+	char town[64];
+	char postcode[9];   /* "AB1 2CD" */
+	double lat, lon;    /* WGS84; both 0 when unknown */
+};
+
 /* What the kiosk needs from the program around it. */
 struct ui_host {
 	void *user;
@@ -220,6 +233,15 @@ struct ui_host {
 	 * short what was being said when INTERRUPT. Must not block. NULL:
 	 * no speech output. */
 	void (*speak)(void *user, const char *language, const char *text, bool interrupt);
+	/* Finds addresses for the address step in the council's gazetteer:
+	 * those whose postcode starts with QUERY (a whole or part postcode), or
+	 * when BY_TEXT those matching its words; at most MAX into OUT, how many
+	 * in *N. HATCH_ERR_INPUT: QUERY cannot start a postcode; any other
+	 * error: the gazetteer could not be read (the citizen types the
+	 * address). Must be quick (it runs between frames). NULL: there is no
+	 * gazetteer, and the address step asks for the lines only. */
+	enum hatch_err (*find_address)(void *user, const char *query, bool by_text,
+				       struct ui_address *out, size_t max, size_t *n);
 };
 
 /* A citizen's settings, chosen on the settings page (reachable from every

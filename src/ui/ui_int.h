@@ -6,7 +6,9 @@
 #include "ui/ui.h"
 
 #define UI_FIELD_MAX 16384   /* bytes in one box: 4,000 characters of any script */
-#define UI_MAX_BOXES 4       /* an address */
+#define UI_MAX_BOXES 5       /* an address: its four lines, and the box to find it */
+#define UI_ADDR_QUERY 4      /* the box a postcode or words to find an address go in */
+#define UI_ADDR_MAX 100      /* addresses listed at once: more than any postcode has */
 #define UI_GUARD_MS 400      /* taps ignored after a page changes: no double submits */
 #define UI_DRAG_PX 12        /* movement that turns a tap into a drag */
 
@@ -16,6 +18,24 @@ struct ui_field {
 	size_t caret, anchor;   /* byte offsets; a selection runs between them */
 	int scroll_x;           /* pixels the text is moved left to show the caret */
 	int scroll_y;           /* long text: pixels scrolled */
+};
+
+/* The address step's three faces: find it (a postcode, or words), pick it
+ * from the addresses found, or type it in. With no gazetteer only the last. */
+enum ui_addr_mode { UI_ADDR_FIND, UI_ADDR_PICK, UI_ADDR_MANUAL };
+
+struct ui_addr {
+	enum ui_addr_mode mode;
+	bool by_text;            /* finding by words, not by postcode */
+	bool manual_from_find;   /* typed in after finding: Back returns to finding */
+	struct ui_address *found;   /* UI_ADDR_MAX of them, while a session runs */
+	size_t nfound;
+	int chosen;              /* the row picked, or -1 */
+	char searched[128];      /* what was looked for, as shown */
+	/* Why the last search found nothing to pick: the message's English
+	 * (translated when shown), and the message as shown. */
+	const char *problem;
+	struct session_error error;
 };
 
 enum ui_kbd_layout { KBD_LETTERS, KBD_SYMBOLS, KBD_EMAIL, KBD_UPPER, KBD_DIGITS };
@@ -75,6 +95,7 @@ struct ui {
 	size_t nfields;
 	bool chosen[JOURNEY_MAX_OPTIONS];
 	bool errors;             /* the error summary is showing */
+	struct ui_addr addr;     /* the address step */
 	char reference[REFERENCE_SIZE];
 
 	/* Focus is kept by what a widget does, so it survives a relayout. */
@@ -166,5 +187,11 @@ bool ui_is_focused(const struct ui *ui, enum ui_action a, int arg);
 struct ui_field *ui_focused_field(struct ui *ui);
 enum ui_kbd_layout ui_field_layout(const struct ui *ui, int box);
 const struct journey_step *ui_current_step(const struct ui *ui);
+/* The errors the page shows: the last Continue's, or the address finder's
+ * (ui_addr_prepare() makes its message in the language shown). */
+size_t ui_errors(const struct ui *ui, const struct session_error **out);
+/* True on the address step while it is finding or picking (not typing). */
+bool ui_addr_finding(const struct ui *ui);
+void ui_addr_prepare(struct ui *ui);
 
 #endif

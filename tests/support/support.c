@@ -6,9 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/app.h"
 #include "base/mem.h"
 #include "platform/platform.h"
 #include "sdl/sdl.h"
+#include "store/gazetteer.h"
 #include "store/store.h"
 #include "ui/ui.h"
 
@@ -159,10 +161,71 @@ static void tap(struct ui *ui, enum ui_action a, uint64_t ms)
 	abort();
 }
 
+/* Moves focus with Tab to the first control that does A and presses Enter
+ * on it, as a keypad would: it need not be on screen. */
+static void press(struct ui *ui, enum ui_action a, uint64_t ms)
+{
+	size_t n;
+	const struct ui_widget *ws = ui_widgets(ui, &n);
+	for (size_t k = 0; k <= n; k++) {
+		int f = ui_focus(ui);
+		struct ui_input in = {.kind = UI_IN_KEY, .ms = ms};
+		if (f >= 0 && ws[f].action == a) {
+			in.key = UI_KEY_ENTER;
+			ui_handle(ui, &in);
+			return;
+		}
+		in.key = UI_KEY_TAB;
+		ui_handle(ui, &in);
+	}
+	fprintf(stderr, "support_each_screen: no control for action %d\n", (int)a);
+	abort();
+}
+
 static void visit(struct screen_walk *w, struct ui *ui, const char *what)
 {
 	w->s->visit(w->s->user, ui, what);
 	w->visited++;
+}
+
+/* The address step ST's other faces, reached with the answers O before it
+ * and QUERY looked for; DO, when not UI_ACT_NONE, pressed after. */
+static void visit_face(struct screen_walk *w, json_t *o, const struct journey_step *st,
+		       const char *query, enum ui_action act, const char *what)
+{
+	json_t *a = json_deep_copy(o);
+	json_object_set_new(a, st->id, json_string(query));
+	char *text = json_dumps(a, 0);
+	struct ui *ui = w->s->make(w->s->user);
+	struct hatch_error e;
+	if (!ui || ui_show_step(ui, w->j->id, st->id, text, &e) != HATCH_OK) {
+		fprintf(stderr, "%s: cannot reach %s: %s\n", w->j->id, st->id,
+			ui ? e.msg : "no kiosk");
+		abort();
+	}
+	char name[200];
+	snprintf(name, sizeof name, "%s/%s %s", w->j->id, st->id, what);
+	visit(w, ui, name);
+	if (act != UI_ACT_NONE) {
+		press(ui, act, 20000);
+		snprintf(name, sizeof name, "%s/%s %s, then action %d", w->j->id, st->id, what,
+			 (int)act);
+		visit(w, ui, name);
+	}
+	ui_destroy(ui);
+	free(text);
+	json_decref(a);
+}
+
+static void visit_finder(struct screen_walk *w, json_t *o, const struct journey_step *st)
+{
+	/* Listed, then Continue with none picked. */
+	visit_face(w, o, st, "ZY1 1AA", UI_ACT_CONTINUE, "listing ZY1 1AA");
+	/* Not listed: typed in, then Continue with the lines blank. */
+	visit_face(w, o, st, "ZY2 3BC", UI_ACT_ADDR_MANUAL, "listing ZY2 3BC");
+	/* Found by words; nothing found. */
+	visit_face(w, o, st, "Heol", UI_ACT_NONE, "listing what \"Heol\" finds");
+	visit_face(w, o, st, "ZY9 9ZZ", UI_ACT_NONE, "finding nothing");
 }
 
 static bool walk_path(void *user, const struct journey_path *p)
@@ -199,6 +262,8 @@ static bool walk_path(void *user, const struct journey_path *p)
 			snprintf(what, sizeof what, "%s/%s after Continue", j->id, st->id);
 			visit(w, ui, what);
 		}
+		if (st->kind == STEP_ADDRESS && w->s->addresses)
+			visit_finder(w, o, st);
 		if (last) {
 			tap(ui, UI_ACT_SEND, 9000);
 			snprintf(what, sizeof what, "%s/confirmation", j->id);
@@ -288,4 +353,52 @@ uint64_t support_mix(uint64_t x)
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
 	return x ^ (x >> 31);
+}
+
+/* ---- a gazetteer ---- */
+
+static struct gaz *support_gaz;
+
+int support_gazetteer_open(const char *dir)
+{
+	char csv[4096], db[4096];
+	snprintf(csv, sizeof csv, "%s/addresses.csv", dir);
+	snprintf(db, sizeof db, "%s/gazetteer.db", dir);
+	FILE *f = fopen(csv, "w+");
+	if (!f)
+		return -1;
+	fputs("uprn,address,town,postcode,lat,long\n", f);
+	static const char *const streets[] = {"Venavine Grove", "Corondle Road"};
+	for (int i = 1; i <= 29; i++)
+		fprintf(f, "%ld,%d %s,Exampleton,ZY1 1AA,52.79%04d,-1.60%04d\n", 100090000100L + i,
+			i, streets[i % 2], i * 7, i * 5);
+	fputs("100090000200,\"Flat 12, The Old Co-operative Buildings, 147-149 Tamurrel "
+	      "Road\",Exampleton,ZY1 1AA,52.7931,-1.6049\n"
+	      "100090000301,1 Heol y Felin,Sampleford,ZY2 3BC,52.8010,-1.6120\n"
+	      "100090000302,2 Heol y Felin,Sampleford,ZY2 3BC,52.8011,-1.6121\n",
+	      f);
+	rewind(f);
+	struct gaz_import_options opt = {.format = GAZ_SIMPLE};
+	struct gaz_import_report rep;
+	struct hatch_error e = {""};
+	enum hatch_err rc = gaz_import(db, f, csv, &opt, &rep, &e);
+	fclose(f);
+	if (rc == HATCH_OK)
+		rc = gaz_open(db, &support_gaz, &e);
+	if (rc != HATCH_OK)
+		fprintf(stderr, "support_gazetteer_open: %s\n", e.msg);
+	return rc == HATCH_OK ? 0 : -1;
+}
+
+void support_gazetteer_close(void)
+{
+	gaz_close(support_gaz);
+	support_gaz = NULL;
+}
+
+enum hatch_err support_find_address(void *user, const char *query, bool by_text,
+				    struct ui_address *out, size_t max, size_t *n)
+{
+	(void)user;
+	return app_find_address(support_gaz, query, by_text, out, max, n);
 }

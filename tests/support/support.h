@@ -4,11 +4,13 @@
 #ifndef HATCH_TESTS_SUPPORT_H
 #define HATCH_TESTS_SUPPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
+#include "base/err.h"
 #include "core/journey.h"
 #include "core/paths.h"
 
@@ -56,7 +58,21 @@ struct support_screens {
 	/* How many paths' check-answers pages (and confirmations) to visit
 	 * per journey; 0: every path's. */
 	size_t summaries;
+	/* MAKE's kiosks find addresses (support_find_address): each address
+	 * step is also visited listing what a postcode and words find, asking
+	 * to pick one, finding nothing, and typed in. */
+	bool addresses;
 };
+
+/* A gazetteer of made-up addresses (postcodes ZY1 1AA, 30 of them, one
+ * long enough to wrap; ZY2 3BC, 2 in Welsh names), imported into DIR; the
+ * one support_find_address searches. 0 on success. */
+int support_gazetteer_open(const char *dir);
+void support_gazetteer_close(void);
+struct ui_address;
+/* A ui_host find_address over support_gazetteer_open's gazetteer. */
+enum hatch_err support_find_address(void *user, const char *query, bool by_text,
+				    struct ui_address *out, size_t max, size_t *n);
 
 /* Every screen a citizen can reach: Welcome, services, help, settings, the
  * timeout dialog, then every step of each of the N journeys JS reached by

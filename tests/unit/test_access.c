@@ -111,7 +111,8 @@ static struct ui *make(void *user)
 	struct ui_config cfg = {"Demonstration District Council", {29, 112, 184, 255},
 				"https://council.example/track/{reference}", 120, 30, 96, langs,
 				nlangs};
-	struct ui_host host = {NULL, submit, host_today, {tr_text, tr_ntext, NULL}, NULL};
+	struct ui_host host = {NULL, submit, host_today, {tr_text, tr_ntext, NULL}, NULL,
+			       support_find_address};
 	struct ui *ui = ui_create(&cfg, &host, (const struct journey *const *)journeys, njourneys);
 	if (ui) {
 		ui_select_language(ui, langs[now.lang].code);
@@ -427,7 +428,7 @@ static void every_screen_in_every_language(void **state)
 	snprintf(pot, sizeof pot, "%s/hatch.pot", dir);
 	/* Check answers and confirmation for 24 paths of each journey: every
 	 * kind of row, without the thousand paths test_ui walks. */
-	struct support_screens s = {make, visit, NULL, 24};
+	struct support_screens s = {make, visit, NULL, 24, true};
 	static const int texts[] = {100, 200};
 	for (size_t l = 0; l < nlangs; l++) {
 		now.lang = l;
@@ -456,6 +457,8 @@ static int setup(void **state)
 	if (!(view = support_view(1920, 1920)))
 		return -1;
 	njourneys = support_load_journeys(&today, journeys, 32);
+	if (support_dir_setup(state) || support_gazetteer_open(support_dir))
+		return -1;
 	char ldir[4096];
 	struct i18n_problems p;
 	if (platform_locales_dir(ldir, sizeof ldir, &e) != HATCH_OK ||
@@ -479,7 +482,8 @@ static int teardown(void **state)
 		journey_destroy(journeys[i]);
 	i18n_close(cats);
 	sdl_view_destroy(view);
-	return 0;
+	support_gazetteer_close();
+	return support_dir_teardown(state);
 }
 
 int main(void)

@@ -62,15 +62,23 @@ static struct cdate host_today(void *user)
 	return today;
 }
 
-static struct ui *make_ui(int idle)
+/* A kiosk with no gazetteer (addresses typed in), or with the support
+ * gazetteer when FINDER. */
+static struct ui *make_kiosk(int idle, bool finder)
 {
 	struct ui_config cfg = {"Demonstration District Council", {29, 112, 184, 255},
 				"https://council.example/track/{reference}", idle, 30, 96, langs,
 				sizeof langs / sizeof *langs};
-	struct ui_host host = {NULL, submit, host_today, {NULL, NULL, NULL}, NULL};
+	struct ui_host host = {NULL, submit, host_today, {NULL, NULL, NULL}, NULL,
+			       finder ? support_find_address : NULL};
 	struct ui *ui = ui_create(&cfg, &host, (const struct journey *const *)journeys, njourneys);
 	assert_non_null(ui);
 	return ui;
+}
+
+static struct ui *make_ui(int idle)
+{
+	return make_kiosk(idle, false);
 }
 
 static int setup(void **state)
@@ -79,6 +87,8 @@ static int setup(void **state)
 	if (!(view = support_view(1920, 1920)))
 		return -1;
 	njourneys = support_load_journeys(&today, journeys, 32);
+	if (support_dir_setup(state) || support_gazetteer_open(support_dir))
+		return -1;
 	return njourneys ? 0 : -1;
 }
 
@@ -88,7 +98,8 @@ static int teardown(void **state)
 	for (size_t i = 0; i < njourneys; i++)
 		journey_destroy(journeys[i]);
 	sdl_view_destroy(view);
-	return 0;
+	support_gazetteer_close();
+	return support_dir_teardown(state);
 }
 
 /* ---- the checks every screen must pass ---- */
@@ -193,7 +204,7 @@ static void check_all_sizes(struct ui *ui, const char *what)
 static struct ui *make_default(void *user)
 {
 	(void)user;
-	return make_ui(120);
+	return make_kiosk(120, true);
 }
 
 static void visit_all_sizes(void *user, struct ui *ui, const char *what)
@@ -205,7 +216,7 @@ static void visit_all_sizes(void *user, struct ui *ui, const char *what)
 static void every_step_of_every_journey(void **state)
 {
 	(void)state;
-	struct support_screens s = {make_default, visit_all_sizes, NULL, 0};
+	struct support_screens s = {make_default, visit_all_sizes, NULL, 0, true};
 	size_t n = support_each_screen(journeys, njourneys, &today, &s);
 	print_message("# %zu screens checked\n", screens_checked);
 	assert_true(n > 100);
@@ -597,7 +608,7 @@ static void settings_speech_languages_and_help_key(void **state)
 	(void)state;
 	struct ui_config cfg = {"Demonstration District Council", {29, 112, 184, 255}, NULL,
 				120, 30, 96, langs, sizeof langs / sizeof *langs};
-	struct ui_host host = {NULL, submit, host_today, {NULL, NULL, NULL}, speak};
+	struct ui_host host = {NULL, submit, host_today, {NULL, NULL, NULL}, speak, NULL};
 	struct ui *ui = ui_create(&cfg, &host, (const struct journey *const *)journeys, njourneys);
 	assert_non_null(ui);
 	relayout(ui);
