@@ -1,9 +1,11 @@
 /* The device's SQLite database: opening, checking and salvaging it,
  * migrations by PRAGMA user_version, the key file, the device row, and the
- * outbox with its delivery states. The only file that includes sqlite3.h,
- * and the only one that encrypts payloads. Depends on base/, platform/,
- * SQLite, libsodium and libc; knows nothing of journeys and never prints.
- * SQLite and libsodium keep their own allocators. */
+ * outbox with its delivery states, and the staff tables (whose rules are
+ * staff.c's). It shares its connection, lock and error wording with the
+ * rest of store/ through store_int.h, and is the only file that encrypts
+ * payloads. Depends on base/, platform/, SQLite, libsodium and libc; knows
+ * nothing of journeys and never prints. SQLite and libsodium keep their own
+ * allocators. */
 #include "store/store.h"
 
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include "base/buf.h"
 #include "base/mem.h"
 #include "platform/platform.h"
+#include "store/store_int.h"
 
 /* How long a statement waits for another connection's lock (hatch queue, a
  * checkpoint) before giving up: long enough to outlast any write Hatch
@@ -52,20 +55,6 @@ static const char key_check_text[] = "hatch store key check";
 /* How many names PATH.corrupt-<time>-<n> are tried before giving up: more
  * damaged copies in one second than this means something else is wrong. */
 #define MOVE_ASIDE_TRIES 100
-
-struct store {
-	sqlite3 *db;
-	char *path;
-	char *key_path;
-	char *moved_to;  /* where a damaged file went; NULL when not salvaged */
-	bool checkpoint; /* a migration freed plaintext pages: clear the -wal */
-	unsigned char key[crypto_secretbox_KEYBYTES];
-	/* The kiosk's screen and its delivery thread share this one writer
-	 * connection; each call runs whole under this lock, so transactions
-	 * never interleave. */
-	pthread_mutex_t lock;
-	bool lock_ready;
-};
 
 static const char *const state_names[STORE_STATES] = {
 	[STORE_QUEUED] = "queued",
@@ -197,6 +186,33 @@ static enum hatch_err finish(struct store *s, enum hatch_err err, int rc, const 
 	if (err != HATCH_OK)
 		rollback(s->db);
 	return err;
+}
+
+void store_lock(struct store *s)
+{
+	pthread_mutex_lock(&s->lock);
+}
+
+void store_unlock(struct store *s)
+{
+	pthread_mutex_unlock(&s->lock);
+}
+
+enum hatch_err store_sql_fail(const struct store *s, int rc, const char *doing,
+			      struct hatch_error *e)
+{
+	return fail(s, rc, doing, e);
+}
+
+int store_sql_begin(struct store *s)
+{
+	return begin(s->db);
+}
+
+enum hatch_err store_sql_finish(struct store *s, enum hatch_err err, int rc, const char *doing,
+				struct hatch_error *e)
+{
+	return finish(s, err, rc, doing, e);
 }
 
 /* Runs SQL, which yields one integer, into *OUT. SQLITE_DONE when it yields
@@ -787,6 +803,34 @@ static enum hatch_err migrate_3(struct store *s, struct hatch_error *e)
 	return rc == SQLITE_OK ? HATCH_OK : fail(s, rc, "upgrade its indexes", e);
 }
 
+/* Version 4: staff accounts (staff.c keeps their rules). The PIN is only
+ * ever an Argon2id hash in libsodium's string form. The wrong-PIN counts
+ * of IDs that are not staff are kept apart, under a keyed hash of the ID,
+ * so that an unknown ID locks as a real one does without the typed ID
+ * being stored. Both are ordinary rowid tables, so that a salvage copies
+ * them as it copies the outbox. */
+static const char schema_4[] =
+	"CREATE TABLE staff ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" name TEXT NOT NULL DEFAULT '',"
+	" pin_hash TEXT NOT NULL,"
+	" failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),"
+	" locked_until INTEGER NOT NULL DEFAULT 0,"
+	" last_failure INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE staff_unknown ("
+	" id_hash BLOB PRIMARY KEY NOT NULL,"
+	" failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),"
+	" locked_until INTEGER NOT NULL DEFAULT 0,"
+	" last_failure INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX staff_unknown_age ON staff_unknown (last_failure);";
+
+static enum hatch_err migrate_4(struct store *s, struct hatch_error *e)
+{
+	int rc = exec(s->db, schema_4);
+	return rc == SQLITE_OK ? HATCH_OK : fail(s, rc, "add its staff tables", e);
+}
+
 /* Migration N takes a database from user_version N to N + 1, inside a
  * transaction that also sets the new version. Append; never edit one that
  * has shipped. */
@@ -794,6 +838,7 @@ static enum hatch_err (*const migrations[])(struct store *, struct hatch_error *
 	migrate_1,
 	migrate_2,
 	migrate_3,
+	migrate_4,
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
 	       "one migration for each schema version");
@@ -1269,6 +1314,12 @@ static enum hatch_err salvage(struct store *s, long long *v, struct hatch_error 
 			err = copy_rows(s, src, "device", "INSERT OR REPLACE", e);
 		if (err == HATCH_OK)
 			err = copy_rows(s, src, "outbox", "INSERT OR IGNORE", e);
+		/* Staff and their counts too (from version 4): a salvage
+		 * neither signs anyone out for good nor lifts a lock. */
+		if (err == HATCH_OK)
+			err = copy_rows(s, src, "staff", "INSERT OR IGNORE", e);
+		if (err == HATCH_OK)
+			err = copy_rows(s, src, "staff_unknown", "INSERT OR IGNORE", e);
 		if (err == HATCH_OK) {
 			rc = exec(s->db, "COMMIT");
 			if (rc != SQLITE_OK)

@@ -1,5 +1,6 @@
-/* The device's one SQLite database: the outbox of finished submissions and
- * the device row that reference numbers are made from. One connection per
+/* The device's one SQLite database: the outbox of finished submissions,
+ * the device row that reference numbers are made from, and the staff
+ * accounts (their calls are in store/staff.h). One connection per
  * process, every write in its own BEGIN IMMEDIATE transaction, durable
  * (WAL, synchronous=FULL) before a call returns HATCH_OK. Records are opaque
  * here: the store knows nothing of journeys, sessions or the protocols
@@ -47,7 +48,7 @@
 
 /* The schema this program writes (PRAGMA user_version). A database with a
  * newer version is refused; an older one is migrated on open. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* The length of a destination's public key for store_outbox_add_sealed:
  * libsodium's crypto_box_PUBLICKEYBYTES (checked where sodium.h is seen). */

@@ -928,12 +928,13 @@ static void migrates_version_2(void **state)
 	sqlite3 *db = peek_open(path, true);
 	peek_exec(db, "DROP INDEX outbox_claim;"
 		      "CREATE INDEX outbox_due ON outbox (state, destination, next_attempt);"
+		      "DROP TABLE staff; DROP TABLE staff_unknown;"
 		      "PRAGMA user_version = 2");
 	sqlite3_close(db);
 
 	s = open_ok(path);
 	db = peek_open(path, false);
-	assert_int_equal(peek_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(peek_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(peek_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
 				      " AND name = 'outbox_claim'"),
 			 1);
@@ -949,6 +950,42 @@ static void migrates_version_2(void **state)
 	assert_int_equal(d.id, 1);
 	store_due_cleanup(&d);
 	counts_are(s, 1, 1, 0, 0);
+	store_close(s);
+}
+
+/* A version-3 database (no staff tables) gets the staff tables of
+ * version 4, empty, and its outbox and device row stay as they were. */
+static void migrates_version_3(void **state)
+{
+	(void)state;
+	const char *path = in_dir("v3.db");
+	struct store *s = open_ok(path);
+	add_sample(s, 1);
+	add_sample(s, 2);
+	uint64_t seq, key1, key2;
+	struct hatch_error e;
+	assert_int_equal(store_next_reference(s, &seq, &key1, &e), HATCH_OK);
+	store_close(s);
+	sqlite3 *db = peek_open(path, true);
+	peek_exec(db, "DROP TABLE staff; DROP TABLE staff_unknown; PRAGMA user_version = 3");
+	sqlite3_close(db);
+
+	s = open_ok(path);
+	db = peek_open(path, false);
+	assert_int_equal(peek_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+				      " AND name IN ('staff', 'staff_unknown')"),
+			 2);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM staff"), 0);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM staff_unknown"), 0);
+	char check[32];
+	peek_text(db, "PRAGMA integrity_check", check, sizeof check);
+	assert_string_equal(check, "ok");
+	sqlite3_close(db);
+	counts_are(s, 2, 0, 0, 0);
+	assert_int_equal(store_next_reference(s, &seq, &key2, &e), HATCH_OK);
+	assert_int_equal(seq, 2);
+	assert_true(key1 == key2);
 	store_close(s);
 }
 
@@ -2538,6 +2575,7 @@ int main(void)
 		TEST(concurrent_numbers_distinct),
 		TEST(migrates_version_0),
 		TEST(migrates_version_2),
+		TEST(migrates_version_3),
 		TEST(current_database_unchanged),
 		TEST(default_path),
 		TEST(out_of_memory),
