@@ -2,10 +2,12 @@
  * whole by an import in a temporary file beside it and renamed over the
  * old one, then opened read-only for searching by postcode (an index on
  * the normalised postcode and the address order) and by words (FTS5 over
- * the address, town and postcode). Depends on base/, platform/, SQLite
- * and libc; never prints. The records themselves are read by gaz_row.c. */
+ * the address, town and postcode, and a list of the index's terms for the
+ * word being typed). Depends on base/, platform/, SQLite and libc; never
+ * prints. The records themselves are read by gaz_row.c. */
 #include "store/gazetteer.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -24,16 +26,25 @@
 /* PRAGMA application_id, "HGAZ": marks the file as a Hatch gazetteer, so
  * that the device database or another program's file is refused. */
 #define GAZ_APPLICATION_ID 0x4847415a
-#define GAZ_SCHEMA_VERSION 1
+/* 2 added addr_terms, the list of the words in the index; a file of
+ * version 1 is still searched, with FTS5's prefix queries. */
+#define GAZ_SCHEMA_VERSION 2
 
 /* The same wait for another connection's lock as the device database. */
 #define BUSY_TIMEOUT_MS 5000
 
-/* The page cache while building, in KiB: enough for the UPRN B-tree's
- * upper pages with a million rows in any order, and a fixed amount
- * whatever the file's size. */
-#define BUILD_CACHE_KIB 65536
-_Static_assert(BUILD_CACHE_KIB == 65536, "the cache_size PRAGMA below");
+/* The page cache while building, in KiB, which is also the most the sort
+ * that builds the postcode index holds in memory before it writes sorted
+ * runs to SQLite's temporary files. Enough for the UPRN B-tree's upper
+ * pages (about 200 KiB for a million rows) and FTS5's pages being written,
+ * so rows in any order cost little more time (a million shuffled: 15 s
+ * against 12 s with 64 MiB); and small enough that an import of 100,000
+ * addresses already fills it, so that the peak memory of an import is the
+ * same whatever the file's size (26 MiB for 100,000, 27 MiB for
+ * 1,000,000, where 64 MiB made 43 and 141). */
+#define BUILD_CACHE_KIB 8192
+#define STRINGIFY(x) #x
+#define STRING(x) STRINGIFY(x)
 
 /* Words of a text query, and bytes of each, that reach FTS5: a person
  * types a few; more only slows the query. */
@@ -43,6 +54,18 @@ _Static_assert(BUILD_CACHE_KIB == 65536, "the cache_size PRAGMA below");
  * millisecond on a Pi. */
 #define TEXT_RANKED 500
 #define QUERY_WORD_MAX 48
+/* Room for the FTS5 expression: every word, quoted and joined by AND, and
+ * the terms the last one may stand for. */
+#define EXPR_MAX 2048
+_Static_assert(QUERY_WORDS * (QUERY_WORD_MAX + 8) + 2 < EXPR_MAX, "the words fit");
+/* The longest last word taken as an FTS5 prefix query: the prefix
+ * indexes (prefix='1 2 3' below) hold each prefix up to this length as
+ * one list. */
+#define PREFIX_INDEXED 3
+/* The most terms a longer last word is read as ("lane" OR "lanes"): more
+ * and FTS5's merged prefix list costs no more than stepping through them
+ * all. */
+#define PREFIX_TERMS 32
 
 static const char *const format_names[] = {
 	[GAZ_SIMPLE] = "simple",
@@ -104,7 +127,7 @@ static enum hatch_err db_fail(sqlite3 *db, int rc, const char *path, const char 
 
 static const char schema[] =
 	"PRAGMA application_id = 1212629338;"  /* GAZ_APPLICATION_ID */
-	"PRAGMA user_version = 1;"
+	"PRAGMA user_version = 2;"
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
 	/* The UPRN is the rowid: a duplicate is found by the insert itself. */
 	"CREATE TABLE addr(uprn INTEGER PRIMARY KEY, lines TEXT NOT NULL,"
@@ -120,10 +143,16 @@ static const char indexes[] =
 	" content='addr', content_rowid='uprn',"
 	" tokenize='unicode61 remove_diacritics 2', prefix='1 2 3');"
 	"INSERT INTO addr_fts(addr_fts) VALUES('rebuild');"
-	"INSERT INTO addr_fts(addr_fts) VALUES('optimize');";
+	"INSERT INTO addr_fts(addr_fts) VALUES('optimize');"
+	/* Every term of the index, for reading a word being typed as the
+	 * terms it begins (gaz_by_text). */
+	"CREATE TABLE addr_terms(term TEXT PRIMARY KEY) WITHOUT ROWID;"
+	"CREATE VIRTUAL TABLE temp.addr_vocab USING fts5vocab(main, addr_fts, row);"
+	"INSERT INTO addr_terms SELECT term FROM temp.addr_vocab;"
+	"DROP TABLE temp.addr_vocab;";
 
 _Static_assert(GAZ_APPLICATION_ID == 1212629338, "schema's application_id");
-_Static_assert(GAZ_SCHEMA_VERSION == 1, "schema's user_version");
+_Static_assert(GAZ_SCHEMA_VERSION == 2, "schema's user_version");
 
 /* What an import holds while it runs. */
 struct import {
@@ -310,6 +339,32 @@ static char *dir_of(const char *path)
 	return mem_strndup(path, (size_t)(slash - path));
 }
 
+/* Makes PATH's directory DIR, and its parents, when missing: mode 0700,
+ * as the store makes the device database's, since the addresses are the
+ * council's. */
+static enum hatch_err make_dir(const char *path, char *dir, struct hatch_error *e)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		for (char *p = dir + 1;; p++) {
+			if (*p != '/' && *p != '\0')
+				continue;
+			char c = *p;
+			*p = '\0';
+			if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+				return err_set(e, HATCH_ERR_IO, "%s: cannot create the directory %s: %s",
+					       path, dir, strerror(errno));
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return err_set(e, HATCH_ERR_IO, "%s: cannot create it: %s is not a directory", path,
+			       dir);
+	return HATCH_OK;
+}
+
 /* Makes the new file durable and puts it in the old one's place. */
 static enum hatch_err install(struct import *im, struct hatch_error *e)
 {
@@ -350,12 +405,21 @@ enum hatch_err gaz_import(const char *path, FILE *in, const char *name,
 	im->o = o;
 	im->r = r;
 	csv_init(&im->csv, in);
-	enum hatch_err err = HATCH_OK;
 	size_t len = strlen(path) + sizeof ".tmp-XXXXXX";
 	im->tmp = mem_alloc(len);
-	if (!im->tmp) {
+	char *dir = dir_of(path);
+	if (!im->tmp || !dir) {
+		mem_free(dir);
+		mem_free(im->tmp);
 		mem_free(im);
 		return err_set(e, HATCH_ERR_NOMEM, "%s: cannot import it: out of memory", name);
+	}
+	enum hatch_err err = make_dir(path, dir, e);
+	mem_free(dir);
+	if (err != HATCH_OK) {
+		mem_free(im->tmp);
+		mem_free(im);
+		return err;
 	}
 	snprintf(im->tmp, len, "%s.tmp-XXXXXX", path);
 	/* mkstemp makes the file 0600: the addresses are the council's. */
@@ -376,7 +440,7 @@ enum hatch_err gaz_import(const char *path, FILE *in, const char *name,
 		rc = sqlite3_exec(im->db,
 				  "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
 				  "PRAGMA locking_mode = EXCLUSIVE;"
-				  "PRAGMA cache_size = -65536;",
+				  "PRAGMA cache_size = -" STRING(BUILD_CACHE_KIB) ";",
 				  NULL, NULL, NULL);
 	}
 	if (rc == SQLITE_OK)
@@ -412,6 +476,7 @@ enum hatch_err gaz_import(const char *path, FILE *in, const char *name,
 struct gaz {
 	sqlite3 *db;
 	sqlite3_stmt *by_postcode, *by_text;
+	sqlite3_stmt *terms;  /* NULL in a gazetteer of version 1 */
 	struct gaz_info info;
 };
 
@@ -447,7 +512,7 @@ enum hatch_err gaz_open(const char *path, struct gaz **out, struct hatch_error *
 	enum hatch_err err = HATCH_OK;
 	if (rc != SQLITE_OK) {
 		err = db_fail(g->db, rc, path, "open the gazetteer", e);
-	} else if (app != GAZ_APPLICATION_ID || ver != GAZ_SCHEMA_VERSION) {
+	} else if (app != GAZ_APPLICATION_ID || ver < 1 || ver > GAZ_SCHEMA_VERSION) {
 		err = err_set(e, HATCH_ERR_IO, "%s: not a gazetteer of this version of Hatch "
 			      "(import one with hatch gazetteer import)", path);
 	}
@@ -480,6 +545,11 @@ enum hatch_err gaz_open(const char *path, struct gaz **out, struct hatch_error *
 		rc = sqlite3_prepare_v3(g->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &g->by_text,
 					NULL);
 	}
+	if (err == HATCH_OK && rc == SQLITE_OK && ver >= 2)
+		rc = sqlite3_prepare_v3(g->db,
+					"SELECT term FROM addr_terms WHERE term >= ?1 AND term < ?2"
+					" ORDER BY term LIMIT ?3",
+					-1, SQLITE_PREPARE_PERSISTENT, &g->terms, NULL);
 	if (err == HATCH_OK && rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(g->db, "SELECT key, value FROM meta", -1, &q, NULL);
 	if (rc != SQLITE_OK)
@@ -517,6 +587,7 @@ void gaz_close(struct gaz *g)
 		return;
 	sqlite3_finalize(g->by_postcode);
 	sqlite3_finalize(g->by_text);
+	sqlite3_finalize(g->terms);
 	sqlite3_close(g->db);
 	mem_free(g);
 }
@@ -585,64 +656,187 @@ enum hatch_err gaz_by_postcode(struct gaz *g, const char *query, struct gaz_addr
 	return HATCH_OK;
 }
 
-/* QUERY as an FTS5 expression into OUT: each word (a run of letters and
- * digits, or of any non-ASCII characters, which FTS5's tokenizer judges)
- * as a quoted string, the last as a prefix unless QUERY ends in a space.
- * Nothing of QUERY's punctuation reaches FTS5, so no operator, column
- * filter or quote of a person's can change the query's meaning. False
- * when QUERY has no word. */
-static bool fts_query(const char *query, char *out, size_t size)
+/* One word of a text query, in the query's own text. */
+struct word {
+	const char *p;
+	size_t len;
+};
+
+static bool word_byte(char c)
 {
-	size_t n = 0, words = 0;
-	const char *p = query, *last_end = query;
-	out[0] = '\0';
+	return (unsigned char)c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+/* QUERY's words into W (at most QUERY_WORDS, each at most QUERY_WORD_MAX
+ * bytes): runs of letters and digits, or of any non-ASCII characters,
+ * which FTS5's tokenizer judges. *TYPING when nothing follows the last
+ * word, which is then matched as a prefix. Nothing of QUERY's punctuation
+ * reaches FTS5, so no operator, column filter or quote of a person's can
+ * change the query's meaning. */
+static size_t query_words(const char *query, struct word *w, bool *typing)
+{
+	size_t words = 0;
+	const char *p = query;
+	*typing = false;
 	while (*p && words < QUERY_WORDS) {
-		while (*p && (unsigned char)*p < 0x80 && !((*p >= '0' && *p <= '9') ||
-							   (*p >= 'a' && *p <= 'z') ||
-							   (*p >= 'A' && *p <= 'Z')))
+		while (*p && !word_byte(*p))
 			p++;
 		if (!*p)
 			break;
-		const char *w = p;
-		while (*p && ((unsigned char)*p >= 0x80 || (*p >= '0' && *p <= '9') ||
-			      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		const char *start = p;
+		while (*p && word_byte(*p))
 			p++;
-		size_t wl = (size_t)(p - w);
+		size_t wl = (size_t)(p - start);
 		if (wl > QUERY_WORD_MAX) {
 			wl = QUERY_WORD_MAX;
 			/* Not in the middle of a character. */
-			while (wl && ((unsigned char)w[wl] & 0xc0) == 0x80)
+			while (wl && ((unsigned char)start[wl] & 0xc0) == 0x80)
 				wl--;
 		}
-		int k = snprintf(out + n, size - n, "%s\"%.*s\"", words ? " " : "", (int)wl, w);
-		if (k < 0 || (size_t)k >= size - n)
-			break;
-		n += (size_t)k;
+		w[words].p = start;
+		w[words].len = wl;
 		words++;
-		last_end = p;
+		*typing = !*p;
 	}
-	if (!words)
-		return false;
-	if (!*last_end && n + 1 < size) {
-		out[n++] = '*';
-		out[n] = '\0';
+	return words;
+}
+
+/* An FTS5 expression being written; OK turns false when it is full. */
+struct expr {
+	char s[EXPR_MAX];
+	size_t n;
+	bool ok;
+};
+
+static void expr_add(struct expr *x, const char *s, size_t len)
+{
+	if (!x->ok || len >= sizeof x->s - x->n) {
+		x->ok = false;
+		return;
 	}
-	return true;
+	memcpy(x->s + x->n, s, len);
+	x->n += len;
+	x->s[x->n] = '\0';
+}
+
+/* S as an FTS5 string: in double quotes, a quote doubled (a word never
+ * holds one; a term read back from the index might, for all FTS5 says). */
+static void expr_string(struct expr *x, const char *s, size_t len)
+{
+	expr_add(x, "\"", 1);
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '"')
+			expr_add(x, "\"\"", 2);
+		else
+			expr_add(x, s + i, 1);
+	expr_add(x, "\"", 1);
+}
+
+/* Appends to X the last word W, which is still being typed, as the
+ * FTS5 expression for the terms it begins. When they are a few, as whole
+ * terms: ("exampleton" OR "exampletown"), which FTS5 steps through with
+ * each term's doclist index, skipping to the rows the other words allow,
+ * where a prefix query ("exampleton"*) first reads and merges every
+ * matching term's whole list (15 ms for a town's name in a million
+ * addresses, however rare the other words). As a prefix query when the
+ * word has at most PREFIX_INDEXED bytes (FTS5's prefix indexes hold those
+ * as one list, skipped through like a term's), when it is not ASCII (its
+ * terms are found by FTS5's tokenizer, which folds case and accents beyond
+ * ASCII), when it begins more than PREFIX_TERMS terms, or when the
+ * gazetteer has no list of its terms (one imported before there was one).
+ * *NONE when no term begins it, so that nothing can match. */
+static int last_word(struct gaz *g, const struct word *w, struct expr *x, bool *none)
+{
+	*none = false;
+	bool ascii = true;
+	for (size_t i = 0; i < w->len; i++)
+		ascii = ascii && (unsigned char)w->p[i] < 0x80;
+	if (!g->terms || w->len <= PREFIX_INDEXED || !ascii) {
+		expr_string(x, w->p, w->len);
+		expr_add(x, "*", 1);
+		return SQLITE_OK;
+	}
+	/* The terms from LO up to, not including, HI: LO with its last
+	 * letter or digit one higher. unicode61 folds ASCII to lower case. */
+	char lo[QUERY_WORD_MAX + 1], hi[QUERY_WORD_MAX + 1];
+	for (size_t i = 0; i < w->len; i++)
+		lo[i] = w->p[i] >= 'A' && w->p[i] <= 'Z' ? (char)(w->p[i] - 'A' + 'a') : w->p[i];
+	lo[w->len] = '\0';
+	memcpy(hi, lo, w->len + 1);
+	hi[w->len - 1]++;
+	sqlite3_stmt *st = g->terms;
+	sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, PREFIX_TERMS + 1);
+	struct expr t = {.ok = true};
+	int rc, nt = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *term = (const char *)sqlite3_column_text(st, 0);
+		int len = sqlite3_column_bytes(st, 0);
+		if (!term) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		expr_add(&t, nt ? " OR " : "(", nt ? 4 : 1);
+		expr_string(&t, term, (size_t)len);
+		nt++;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return rc;
+	if (nt == 0) {
+		*none = true;
+		return SQLITE_OK;
+	}
+	expr_add(&t, ")", 1);
+	if (nt > PREFIX_TERMS || !t.ok || t.n >= sizeof x->s - x->n) {
+		expr_string(x, w->p, w->len);
+		expr_add(x, "*", 1);
+	} else {
+		expr_add(x, t.s, t.n);
+	}
+	return SQLITE_OK;
 }
 
 enum hatch_err gaz_by_text(struct gaz *g, const char *query, struct gaz_address *out,
 			   size_t max, size_t *n, struct hatch_error *e)
 {
-	char q[QUERY_WORDS * (QUERY_WORD_MAX + 4) + 8];
 	*n = 0;
 	if (!utf8_valid(query, strlen(query)))
 		return err_set(e, HATCH_ERR_INPUT, "the words are not UTF-8 text");
-	if (!fts_query(query, q, sizeof q) || max == 0)
+	struct word w[QUERY_WORDS];
+	bool typing;
+	size_t nw = query_words(query, w, &typing);
+	if (nw == 0 || max == 0)
 		return HATCH_OK;
-	sqlite3_stmt *st = g->by_text;
-	sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (long long)max);
-	int rc = collect(st, out, max, n);
+	/* Every word must match: an explicit AND, which FTS5 also needs
+	 * before a bracket. */
+	struct expr x = {.ok = true};
+	size_t whole = typing ? nw - 1 : nw;
+	for (size_t i = 0; i < whole; i++) {
+		if (i)
+			expr_add(&x, " AND ", 5);
+		expr_string(&x, w[i].p, w[i].len);
+	}
+	int rc = SQLITE_OK;
+	if (typing) {
+		bool none;
+		if (whole)
+			expr_add(&x, " AND ", 5);
+		rc = last_word(g, &w[nw - 1], &x, &none);
+		if (rc == SQLITE_OK && none)
+			return HATCH_OK;
+	}
+	/* The words always fit (EXPR_MAX); a list of terms only when it does. */
+	assert(x.ok);
+	if (rc == SQLITE_OK) {
+		sqlite3_stmt *st = g->by_text;
+		sqlite3_bind_text(st, 1, x.s, (int)x.n, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (long long)max);
+		rc = collect(st, out, max, n);
+	}
 	if (rc != SQLITE_OK)
 		return db_fail(g->db, rc, "the gazetteer", "search it", e);
 	return HATCH_OK;

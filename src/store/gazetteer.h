@@ -69,7 +69,8 @@ struct gaz_import_options {
 
 /* Imports the CSV read from IN (NAME for messages) into the gazetteer at
  * PATH, replacing it as a whole when the import succeeds, in constant
- * memory whatever the file's size. A file that is not CSV, is empty, lacks
+ * memory whatever the file's size. PATH's directory, and its parents, are
+ * made (mode 0700) when missing. A file that is not CSV, is empty, lacks
  * the format's columns, or whose every row is rejected is refused with
  * HATCH_ERR_INPUT and a message naming the file and why; the old gazetteer
  * stays. HATCH_ERR_IO: cannot write (disk full...), HATCH_ERR_NOMEM. */

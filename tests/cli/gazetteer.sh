@@ -57,6 +57,18 @@ expect_status "FTS5 operators are words, not syntax" 0
 expect_lines "... and find nothing here" "$out" 0
 run gazetteer search --text 'mi' --db "$DB"
 expect_lines "the last word is a prefix" "$out" 4
+run gazetteer search --text '14 mill la' --db "$DB"
+expect_lines "... of two letters after whole words" "$out" 2
+run gazetteer search --text '14 MILL LAN' --db "$DB"
+expect_lines "... of three, in capitals" "$out" 2
+run gazetteer search --text 'mill lane' --db "$DB"
+expect_lines "... of four or more" "$out" 4
+run gazetteer search --text '14 mill lane ' --db "$DB"
+expect_lines "a space after the last word: a whole word" "$out" 2
+run gazetteer search --text '14 mill lan ' --db "$DB"
+expect_lines "... which a part of one is not" "$out" 0
+run gazetteer search --text 'mill lanex' --db "$DB"
+expect_lines "a last word that begins no word finds nothing" "$out" 0
 
 run gazetteer info --db "$DB"
 expect_match "info: the count" "$out" "^Addresses: 4$"
@@ -91,6 +103,13 @@ left=$(find "$TMP" -name '*.tmp-*' | wc -l)
 [ "$left" -eq 0 ] && ok "no temporary file left behind" || not_ok "no temporary file left behind"
 run gazetteer import "$TMP/none.csv" --format simple --db "$DB"
 expect_status "a missing file: exits 1" 1
+
+run gazetteer import "$TMP/s.csv" --format simple --db "$TMP/new/data/hatch.db"
+expect_status "import where the database's directory is missing: exits 0" 0
+mode=$(stat -c %a "$TMP/new/data" 2>/dev/null)
+[ "$mode" = 700 ] && ok "... and makes it, mode 0700" || not_ok "... and makes it, mode 0700" "mode $mode"
+run gazetteer search --text 'mill' --db "$TMP/new/data/hatch.db"
+expect_lines "... where the gazetteer is searched" "$out" 4
 
 run gazetteer search --postcode AB1 --db "$TMP/other.db"
 expect_status "search with no gazetteer: exits 1" 1

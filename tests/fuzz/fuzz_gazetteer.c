@@ -3,9 +3,10 @@
  * the file, read through fmemopen as `hatch gazetteer import` reads a
  * file. Checks what the import promises of any bytes: it returns; an
  * import that succeeds counts every row read as imported or rejected and
- * opens for searching, and its addresses come back with valid UTF-8 and
- * normalised postcodes; one that fails leaves no gazetteer behind (there
- * was none) and no temporary file. Violations abort. */
+ * opens for searching, by postcode, by words and by words still being
+ * typed, and its addresses come back with valid UTF-8 and normalised
+ * postcodes; one that fails leaves no gazetteer behind (there was none)
+ * and no temporary file. Violations abort. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(a, n);
 		if (gaz_by_text(g, (const char *)a[0].lines, a + 1, 19, &n, &e) == HATCH_OK)
 			check(a + 1, n);
+		/* The same words as if still being typed, cut after a byte the
+		 * input chooses (at a character's start): the last word is
+		 * then read as the words it begins. */
+		char typed[sizeof a[0].lines];
+		size_t cut = strlen(a[0].lines);
+		cut = cut ? data[size - 1] % cut + 1 : 0;
+		while (cut && ((unsigned char)a[0].lines[cut] & 0xc0) == 0x80)
+			cut--;
+		memcpy(typed, a[0].lines, cut);
+		typed[cut] = '\0';
+		n = 0;
+		if (gaz_by_text(g, typed, a + 1, 19, &n, &e) != HATCH_OK)
+			fg_fail("a search by the start of an address failed");
+		check(a + 1, n);
 		gaz_close(g);
 	} else if (access(path, F_OK) == 0) {
 		fg_fail("a refused import left a gazetteer");

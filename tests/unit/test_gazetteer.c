@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include "support.h"
 
@@ -284,6 +286,189 @@ static void search_text(void **state)
 	gaz_close(g);
 }
 
+/* Whether the last search found the address with UPRN. */
+static bool found_uprn(size_t n, const char *uprn)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(found[i].uprn, uprn))
+			return true;
+	return false;
+}
+
+static const char words[] =
+	SIMPLE_HEAD
+	"1,1 Lane End,Exampletown,AB1 1AA,,\n"
+	"2,2 Lanes Close,Exampletown,AB1 1AB,,\n"
+	"3,3 Laneway,Exampletown,AB1 1AD,,\n"
+	"4,4 Mill Lane,Lanford,AB1 1AE,,\n"
+	"5,5 Landing Row,Exampletown,AB1 1AF,,\n"
+	"6,6 L Street,Exampletown,AB1 1AG,,\n"
+	"7,7 Caf\xc3\xa9 Row,Exampletown,AB1 1AH,,\n"
+	"8,\"Flat 1, 8 Lane End\",Exampletown,AB1 1AJ,,\n";
+
+/* The last word as one types it: a prefix of one letter, two, three (FTS5's
+ * prefix indexes) or more (the terms it begins), in any case; a whole word
+ * when a space follows; nothing when no word begins with it. */
+static void search_typing(void **state)
+{
+	(void)state;
+	assert_int_equal(import(GAZ_SIMPLE, words), HATCH_OK);
+	/* Four letters or more: every term it begins, in any column. */
+	assert_int_equal(by_text("lane"), 5);
+	assert_true(found_uprn(5, "1") && found_uprn(5, "2") && found_uprn(5, "3") &&
+		    found_uprn(5, "4") && found_uprn(5, "8"));
+	assert_int_equal(by_text("LANE"), 5);
+	assert_int_equal(by_text("lanes"), 1);
+	assert_string_equal(found[0].uprn, "2");
+	assert_int_equal(by_text("lanf"), 1);            /* the town */
+	assert_string_equal(found[0].uprn, "4");
+	/* A space after it: the whole word only. */
+	assert_int_equal(by_text("lane "), 3);
+	assert_true(found_uprn(3, "1") && found_uprn(3, "4") && found_uprn(3, "8"));
+	assert_int_equal(by_text("lanes "), 1);
+	assert_int_equal(by_text("lan "), 0);
+	/* One, two and three letters. */
+	assert_int_equal(by_text("l"), 7);               /* all but the café */
+	assert_false(found_uprn(7, "7"));
+	assert_int_equal(by_text("l "), 1);              /* "L Street" */
+	assert_string_equal(found[0].uprn, "6");
+	assert_int_equal(by_text("La"), 6);
+	assert_int_equal(by_text("lan"), 6);
+	assert_int_equal(by_text("6 l"), 1);
+	assert_int_equal(by_text("end 8 L"), 1);         /* words in any order */
+	assert_string_equal(found[0].uprn, "8");
+	/* Earlier words are whole words, wherever the last one is typed. */
+	assert_int_equal(by_text("lan end"), 0);
+	assert_int_equal(by_text("lane end"), 2);
+	/* Shortest first, then in address order. */
+	assert_string_equal(found[0].uprn, "1");
+	assert_string_equal(found[1].uprn, "8");
+	/* No word begins with it: nothing, however long. */
+	assert_int_equal(by_text("lanx"), 0);
+	assert_int_equal(by_text("mill lanzzzzz"), 0);
+	assert_int_equal(by_text("zzzz"), 0);
+	/* The postcode's parts are words too. */
+	assert_int_equal(by_text("ab1 1a"), 8);
+	assert_int_equal(by_text("ab1 1ah"), 1);
+	/* Accents: FTS5 folds them, typed or not. */
+	assert_int_equal(by_text("cafe"), 1);
+	assert_int_equal(by_text("caf\xc3\xa9"), 1);
+	assert_int_equal(by_text("CAF\xc3\x89 "), 1);
+	assert_int_equal(by_text("7 caf"), 1);
+	assert_string_equal(found[0].uprn, "7");
+	/* Digits are whole words too: "1" is house 1 and flat 1, not the
+	 * 1 of "AB1 1AA". */
+	assert_int_equal(by_text("1 lane "), 2);
+	assert_true(found_uprn(2, "1") && found_uprn(2, "8"));
+	assert_int_equal(by_text("1 lanes"), 0);
+}
+
+/* A last word that begins more terms than are read one by one still finds
+ * every address it begins a word of. */
+static void search_many_terms(void **state)
+{
+	(void)state;
+	char *csv = mem_alloc(16384);
+	assert_non_null(csv);
+	size_t n = (size_t)snprintf(csv, 16384, "%s", SIMPLE_HEAD);
+	/* 60 streets, "Quernaa Road" to "Quernch Road". */
+	for (int i = 0; i < 60; i++)
+		n += (size_t)snprintf(csv + n, 16384 - n, "%d,%d Quern%c%c Road,Town,AB1 1AA,,\n",
+				      100 + i, i + 1, 'a' + i / 26, 'a' + i % 26);
+	assert_true(n < 16384);
+	assert_int_equal(import(GAZ_SIMPLE, csv), HATCH_OK);
+	mem_free(csv);
+	struct gaz *g;
+	static struct gaz_address many[100];
+	size_t got = 0;
+	assert_int_equal(gaz_open(gpath, &g, &err), HATCH_OK);
+	assert_int_equal(gaz_by_text(g, "quern", many, 100, &got, &err), HATCH_OK);
+	assert_int_equal(got, 60);
+	assert_int_equal(gaz_by_text(g, "quernb", many, 100, &got, &err), HATCH_OK);
+	assert_int_equal(got, 26);
+	assert_int_equal(gaz_by_text(g, "road quern", many, 100, &got, &err), HATCH_OK);
+	assert_int_equal(got, 60);
+	assert_int_equal(gaz_by_text(g, "3 quern", many, 100, &got, &err), HATCH_OK);
+	assert_int_equal(got, 1);
+	assert_string_equal(many[0].lines, "3 Quernac Road");
+	assert_int_equal(gaz_by_text(g, "quernca", many, 100, &got, &err), HATCH_OK);
+	assert_int_equal(got, 1);
+	assert_string_equal(many[0].uprn, "152");
+	gaz_close(g);
+	/* Few terms, but too long to list in one query: 20 of 150 letters. */
+	csv = mem_alloc(16384);
+	assert_non_null(csv);
+	n = (size_t)snprintf(csv, 16384, "%s", SIMPLE_HEAD);
+	for (int i = 0; i < 20; i++)
+		n += (size_t)snprintf(csv + n, 16384 - n, "%d,%d Quern%c%0145d Road,Town,AB1 1AA,,\n",
+				      100 + i, i + 1, 'a' + i, 0);
+	assert_true(n < 16384);
+	assert_int_equal(import(GAZ_SIMPLE, csv), HATCH_OK);
+	mem_free(csv);
+	assert_int_equal(gaz_open(gpath, &g, &err), HATCH_OK);
+	assert_int_equal(gaz_by_text(g, "quern", many, 100, &got, &err), HATCH_OK);
+	assert_int_equal(got, 20);
+	assert_int_equal(gaz_by_text(g, "Querna0000", many, 100, &got, &err), HATCH_OK);
+	assert_int_equal(got, 1);
+	assert_string_equal(many[0].uprn, "100");
+	gaz_close(g);
+}
+
+/* A gazetteer imported before it kept a list of its terms (version 1) is
+ * still searched, the last word as FTS5's prefix query, with the same
+ * results. */
+static void search_version_1(void **state)
+{
+	(void)state;
+	assert_int_equal(import(GAZ_SIMPLE, words), HATCH_OK);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(gpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE addr_terms; PRAGMA user_version = 1;", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(by_text("lane"), 5);
+	assert_int_equal(by_text("lane "), 3);
+	assert_int_equal(by_text("lanx"), 0);
+	assert_int_equal(by_text("l"), 7);
+	assert_int_equal(by_text("cafe"), 1);
+	/* A version from the future is refused. */
+	assert_int_equal(sqlite3_open(gpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	struct gaz *g;
+	assert_int_equal(gaz_open(gpath, &g, &err), HATCH_ERR_IO);
+	assert_non_null(strstr(err.msg, "not a gazetteer of this version"));
+}
+
+/* The import makes the gazetteer's directory, and its parents, when they
+ * are missing: private, as the store makes the device database's. */
+static void import_makes_dir(void **state)
+{
+	(void)state;
+	char top[280], dir[300];
+	snprintf(top, sizeof top, "%s/new", support_dir);
+	snprintf(dir, sizeof dir, "%s/hatch", top);
+	snprintf(gpath, sizeof gpath, "%s/hatch.db-gazetteer.db", dir);
+	assert_int_equal(import(GAZ_SIMPLE, simple), HATCH_OK);
+	struct stat st;
+	assert_int_equal(stat(top, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(by_postcode("AB1 2DX"), 4);
+	/* Again, into the directory it made. */
+	assert_int_equal(import(GAZ_SIMPLE, words), HATCH_OK);
+	assert_int_equal(by_text("lane"), 5);
+	/* A directory that exists keeps its mode. */
+	assert_int_equal(chmod(dir, 0750), 0);
+	assert_int_equal(import(GAZ_SIMPLE, simple), HATCH_OK);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0750);
+}
+
 static void expect_reject(size_t i, unsigned long line, const char *reason)
 {
 	if (i >= rejects.n)
@@ -497,12 +682,20 @@ static void refusals_keep_the_old(void **state)
 		no_leftovers();
 		assert_int_equal(by_postcode("AB1 2DX"), 4);
 	}
-	/* A gazetteer that cannot be written (no directory) fails as IO. */
+	/* A gazetteer that cannot be written (its directory would be inside
+	 * a file) fails as IO. */
+	char file[600], under[700];
+	snprintf(file, sizeof file, "%s/a-file", support_dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	snprintf(under, sizeof under, "%s/dir/g.db", file);
 	FILE *in = fmemopen((void *)simple, sizeof simple - 1, "r");
 	struct gaz_import_options o = {.format = GAZ_SIMPLE};
-	assert_int_equal(gaz_import("/nonexistent/dir/g.db", in, "test.csv", &o, &report, &err),
-			 HATCH_ERR_IO);
+	assert_int_equal(gaz_import(under, in, "test.csv", &o, &report, &err), HATCH_ERR_IO);
+	assert_non_null(strstr(err.msg, "cannot create the directory"));
 	fclose(in);
+	unlink(file);
 	/* A second good import replaces the first whole. */
 	assert_int_equal(import(GAZ_SIMPLE, SIMPLE_HEAD "7,7 New Road,Town,AB9 9ZZ,,\n"), HATCH_OK);
 	struct gaz *g;
@@ -564,6 +757,10 @@ int main(void)
 		cmocka_unit_test(csv_quoting),
 		TEST(import_simple),
 		TEST(search_text),
+		TEST(search_typing),
+		TEST(search_many_terms),
+		TEST(search_version_1),
+		TEST(import_makes_dir),
 		TEST(rejections),
 		TEST(many_rejections),
 		TEST(import_addressbase),
