@@ -488,7 +488,9 @@ enum hatch_err session_record(struct session *s, const struct session_meta *meta
 	}
 	if (json_object_set(rec, "answers", answers))
 		goto out;
-	char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+	/* The only reals are coordinates given to six places: ten significant
+	 * digits print them as given, not as their nearest binary fraction. */
+	char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
 	if (!text)
 		goto out;
 	/* Copy into our allocator's ownership so the caller frees it one way. */

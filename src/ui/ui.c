@@ -388,6 +388,10 @@ static void addr_enter(struct ui *ui, const struct answer *a)
 			if (!strcmp(ad->found[i].uprn, a->parts[ADDR_UPRN]))
 				ad->chosen = (int)i;
 		if (ad->chosen >= 0) {
+			/* Its lines are the gazetteer's: "not listed" starts
+			 * the typing afresh. */
+			for (size_t i = 0; i < ADDR_LINES; i++)
+				field_set(&ui->fields[i], "");
 			ui->kbd_visible = false;
 			set_focus(ui, UI_ACT_ADDR_PICK, ad->chosen);
 			return;

@@ -110,8 +110,12 @@ answers = {
                      "label": ["Something else"]},
                     {"id": "size", "question": "How much?", "value": "bag", "label": "A single bag"},
                     addr],
+    # An address picked from the gazetteer: its UPRN and place as well.
     "streetlight": [{"id": "fault", "question": "What is wrong?", "value": "out",
-                     "label": "It is not working"}, addr],
+                     "label": "It is not working"},
+                    {"id": "address", "question": "Where?",
+                     "value": dict(addr["value"], uprn="100090000138", lat=52.792351,
+                                   long=-1.604506)}],
     "long-notes": [{"id": "fault", "question": "What is wrong?", "value": "out"}, addr,
                    {"id": "notes", "question": "Notes", "value": "\u00e9" * 5000}],
     "no-location": [{"id": "fault", "question": "What is wrong?", "value": "out"}],

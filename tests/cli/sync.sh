@@ -90,6 +90,9 @@ expect_match "... and a readable description" "$(stored "$UR" 'r[0]["fields"]["d
 eq "Open311 over XML arrived once" "$(stored "$UX" 'len(r)')" 1
 expect_match "... and its id was read from the XML answer" "$(row "$UX")" '^delivered 1 SR-[0-9]+ \| $'
 eq "Open311 blackbox arrived once" "$(stored "$UK" 'len(r)')" 1
+eq "... an address from the gazetteer with its UPRN as address_id, and its place" \
+	"$(stored "$UK" 'r[0]["fields"]["address_id"] + " " + r[0]["fields"]["lat"] + " " + r[0]["fields"]["long"] + " / " + r[0]["fields"]["address_string"]')" \
+	"100090000138 52.792351 -1.604506 / 12 High Street, Exampleton, AB1 0AA"
 eq "... delivered with no id" "$(row "$UK")" "delivered 1  | "
 TOKEN=$(stored "$UB" 'r[0]["token"]')
 eq "Open311 batch arrived once" "$(stored "$UB" 'len(r)')" 1

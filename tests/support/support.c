@@ -222,7 +222,7 @@ static void visit_finder(struct screen_walk *w, json_t *o, const struct journey_
 	/* Listed, then Continue with none picked. */
 	visit_face(w, o, st, "ZY1 1AA", UI_ACT_CONTINUE, "listing ZY1 1AA");
 	/* Not listed: typed in, then Continue with the lines blank. */
-	visit_face(w, o, st, "ZY2 3BC", UI_ACT_ADDR_MANUAL, "listing ZY2 3BC");
+	visit_face(w, o, st, "ZY2 3BD", UI_ACT_ADDR_MANUAL, "listing ZY2 3BD");
 	/* Found by words; nothing found. */
 	visit_face(w, o, st, "Heol", UI_ACT_NONE, "listing what \"Heol\" finds");
 	visit_face(w, o, st, "ZY9 9ZZ", UI_ACT_NONE, "finding nothing");
@@ -374,8 +374,8 @@ int support_gazetteer_open(const char *dir)
 			i, streets[i % 2], i * 7, i * 5);
 	fputs("100090000200,\"Flat 12, The Old Co-operative Buildings, 147-149 Tamurrel "
 	      "Road\",Exampleton,ZY1 1AA,52.7931,-1.6049\n"
-	      "100090000301,1 Heol y Felin,Sampleford,ZY2 3BC,52.8010,-1.6120\n"
-	      "100090000302,2 Heol y Felin,Sampleford,ZY2 3BC,52.8011,-1.6121\n",
+	      "100090000301,1 Heol y Felin,Sampleford,ZY2 3BD,52.8010,-1.6120\n"
+	      "100090000302,2 Heol y Felin,Sampleford,ZY2 3BD,52.8011,-1.6121\n",
 	      f);
 	rewind(f);
 	struct gaz_import_options opt = {.format = GAZ_SIMPLE};
@@ -383,6 +383,11 @@ int support_gazetteer_open(const char *dir)
 	struct hatch_error e = {""};
 	enum hatch_err rc = gaz_import(db, f, csv, &opt, &rep, &e);
 	fclose(f);
+	if (rc == HATCH_OK && rep.rejected) {
+		fprintf(stderr, "support_gazetteer_open: line %lu: %s\n", rep.first[0].line,
+			rep.first[0].reason);
+		return -1;
+	}
 	if (rc == HATCH_OK)
 		rc = gaz_open(db, &support_gaz, &e);
 	if (rc != HATCH_OK)

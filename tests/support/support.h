@@ -65,7 +65,7 @@ struct support_screens {
 };
 
 /* A gazetteer of made-up addresses (postcodes ZY1 1AA, 30 of them, one
- * long enough to wrap; ZY2 3BC, 2 in Welsh names), imported into DIR; the
+ * long enough to wrap; ZY2 3BD, 2 in Welsh names), imported into DIR; the
  * one support_find_address searches. 0 on success. */
 int support_gazetteer_open(const char *dir);
 void support_gazetteer_close(void);

@@ -615,6 +615,75 @@ static void session_walk_back_change(void **state)
 	journey_destroy(j);
 }
 
+/* An address picked from the gazetteer keeps its UPRN and place: shown as
+ * its lines, sent with them; what the gazetteer could not have given is
+ * refused. */
+static void session_address_from_gazetteer(void **state)
+{
+	(void)state;
+	struct journey_diags d;
+	struct journey *j = load(branching, &d);
+	assert_non_null(j);
+	struct session *s = session_create(j, &today);
+	assert_non_null(s);
+	assert_int_equal(answer1(s, "me"), HATCH_OK);
+	const char *born[] = {"3", "11", "1950"};
+	assert_int_equal(session_continue(s, born, 3), HATCH_OK);
+	assert_int_equal(answer1(s, "45"), HATCH_OK);
+	assert_string_equal(step_id(s), "where");
+	static const char *const bad[][ADDR_PARTS] = {
+		{"14 Mill Lane", "", "Exampleton", "ZY1 1AA", "0123", "", ""},         /* leading zero */
+		{"14 Mill Lane", "", "Exampleton", "ZY1 1AA", "1234567890123", "", ""}, /* 13 digits */
+		{"14 Mill Lane", "", "Exampleton", "ZY1 1AA", "12a", "", ""},
+		{"14 Mill Lane", "", "Exampleton", "ZY1 1AA", "1", "52.1", ""},        /* half a place */
+		{"14 Mill Lane", "", "Exampleton", "ZY1 1AA", "1", "91", "0"},
+		{"14 Mill Lane", "", "Exampleton", "ZY1 1AA", "1", "52", "-181"},
+		{"14 Mill Lane", "", "Exampleton", "ZY1 1AA", "1", "5e1", "0"},
+		{"14 Mill Lane", "", "Exampleton", "ZY1 1AA", "1", "nan", "0"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		assert_int_equal(session_continue(s, bad[i], ADDR_PARTS), HATCH_ERR_INPUT);
+	/* Neither four nor seven parts is not an address. */
+	assert_int_equal(session_continue(s, bad[0], 5), HATCH_ERR_INPUT);
+	const char *picked[] = {"Flat 2, 14 Mill Lane", "", "Exampleton", "zy1 1aa",
+				"100090000138", "52.792351", "-1.604506"};
+	assert_int_equal(session_continue(s, picked, ADDR_PARTS), HATCH_OK);
+	assert_int_equal(answer1(s, ""), HATCH_OK);
+	assert_string_equal(step_id(s), "cya");
+	struct session_rows rows;
+	assert_int_equal(session_summary(s, &rows), HATCH_OK);
+	assert_string_equal(rows.v[3].value, "Flat 2, 14 Mill Lane\nExampleton\nZY1 1AA");
+	session_rows_cleanup(&rows);
+	struct session_meta meta = {"00000000-0000-4000-8000-000000000000",
+				    "ABCD-EFGH-J", "en", false, NULL, 1781692200};
+	char *record = NULL;
+	assert_int_equal(session_submit(s, &meta, &record), HATCH_OK);
+	assert_non_null(strstr(record, "\"value\":{\"lat\":52.792351,\"line1\":\"Flat 2, 14 Mill Lane\","
+				       "\"line2\":\"\",\"long\":-1.604506,\"postcode\":\"ZY1 1AA\","
+				       "\"town\":\"Exampleton\",\"uprn\":\"100090000138\"}"));
+	mem_free_wiped(record);
+	session_destroy(s);
+	journey_destroy(j);
+
+	/* Typed in: four parts, kept as seven, sent without a UPRN. */
+	s = session_create(j = load(branching, &d), &today);
+	assert_non_null(s);
+	assert_int_equal(answer1(s, "me"), HATCH_OK);
+	assert_int_equal(session_continue(s, born, 3), HATCH_OK);
+	assert_int_equal(answer1(s, "45"), HATCH_OK);
+	const char *typed[] = {"14 Mill Lane", "", "Exampleton", "ZY1 1AA"};
+	assert_int_equal(session_continue(s, typed, ADDR_LINES), HATCH_OK);
+	assert_int_equal(session_answer(s, 4)->nparts, ADDR_PARTS);
+	assert_string_equal(session_answer(s, 4)->parts[ADDR_UPRN], "");
+	assert_int_equal(answer1(s, ""), HATCH_OK);
+	assert_int_equal(session_submit(s, &meta, &record), HATCH_OK);
+	assert_null(strstr(record, "uprn"));
+	assert_null(strstr(record, "\"lat\""));
+	mem_free_wiped(record);
+	session_destroy(s);
+	journey_destroy(j);
+}
+
 /* An answer on a branch the citizen went back out of decides nothing
  * (found by fuzzing the missed bin journey: the crew's reason, given and
  * then left behind, still led to a stop page). */
@@ -860,6 +929,7 @@ int main(void)
 		cmocka_unit_test_teardown(loader_limits, reset_faults),
 		cmocka_unit_test_teardown(session_walk_back_change, reset_faults),
 		cmocka_unit_test_teardown(session_stale_branch, reset_faults),
+		cmocka_unit_test_teardown(session_address_from_gazetteer, reset_faults),
 		cmocka_unit_test_teardown(out_of_memory_everywhere, reset_faults),
 		cmocka_unit_test_teardown(bundled_journeys_every_path, reset_faults),
 	};

@@ -688,6 +688,123 @@ static void settings_speech_languages_and_help_key(void **state)
 	ui_destroy(ui);
 }
 
+/* The address step with a gazetteer: a postcode typed on the postcode
+ * keyboard finds the addresses, which are read out as rows; the row picked
+ * goes with its UPRN and place; Back, "not listed", words and Change from
+ * check your answers each go where a citizen expects. */
+static void address_found_picked_or_typed(void **state)
+{
+	(void)state;
+	struct ui_config cfg = {"Demonstration District Council", {29, 112, 184, 255}, NULL,
+				120, 30, 96, langs, sizeof langs / sizeof *langs};
+	struct ui_host host = {NULL, submit, host_today, {NULL, NULL, NULL}, speak,
+			       support_find_address};
+	struct ui *ui = ui_create(&cfg, &host, (const struct journey *const *)journeys, njourneys);
+	assert_non_null(ui);
+	struct hatch_error e;
+	static const char answers[] =
+		"{\"service\":\"other\",\"what-happened\":\"The light is out.\",\"when\":[\"1\",\"3\",\"2026\"],"
+		"\"outcome\":\"Fix it\",\"before\":\"no\",\"name\":\"Sam Example\",\"contact-by\":\"post\"}";
+	assert_int_equal(ui_show_step(ui, "complaint", "address", answers, &e), HATCH_OK);
+	relayout(ui);
+	/* Finding: the box for the postcode has focus and the postcode
+	 * keyboard (capitals and digits) is up. */
+	int f = ui_focus(ui);
+	assert_true(f >= 0);
+	size_t n;
+	const struct ui_widget *ws = ui_widgets(ui, &n);
+	assert_int_equal(ws[f].action, UI_ACT_FIELD);
+	assert_int_equal(ws[f].arg, 4);
+	assert_true(find_key(ui, "Z") >= 0 && find_key(ui, "1") >= 0);
+	/* Nothing typed: the error says what to do. */
+	tap_on(ui, UI_ACT_CONTINUE, -1);
+	assert_true(find(ui, UI_ACT_ERROR_LINK, 4) >= 0);
+	assert_string_equal(ui_widget_label(ui, &ui_widgets(ui, &n)[find(ui, UI_ACT_ERROR_LINK, 4)]),
+			    "Enter a postcode");
+	/* A postcode with no addresses says so, naming it. */
+	tap_on(ui, UI_ACT_FIELD, 4);
+	type(ui, "zy9 9zz");
+	key(ui, UI_KEY_ENTER, false);
+	assert_string_equal(ui_widget_label(ui, &ui_widgets(ui, &n)[find(ui, UI_ACT_ERROR_LINK, 4)]),
+			    "No addresses found for zy9 9zz. Check the postcode, or enter the address yourself");
+	tap_on(ui, UI_ACT_FIELD, 4);
+	key(ui, UI_KEY_SELECT_ALL, false);
+	type(ui, "ZY1 1AA");
+	/* With speech on, the list is announced and each row read out. */
+	struct ui_prefs p = *ui_prefs(ui);
+	p.speech = true;
+	ui_set_prefs(ui, &p);
+	key(ui, UI_KEY_ENTER, false);
+	assert_non_null(strstr(last_spoken(), "30 addresses found for ZY1 1AA"));
+	assert_non_null(strstr(last_spoken(), "1 Corondle Road, Exampleton, ZY1 1AA, option, not selected"));
+	/* Continue without picking asks for one (with speech on, a touch
+	 * reads a control and a second acts). */
+	tap_on(ui, UI_ACT_CONTINUE, -1);
+	tap_on(ui, UI_ACT_CONTINUE, -1);
+	assert_true(find(ui, UI_ACT_ERROR_LINK, 0) >= 0);
+	/* The keypad moves down the rows; Space picks. */
+	key(ui, UI_KEY_DOWN, false);  /* from the summary to its link */
+	key(ui, UI_KEY_ENTER, false); /* which goes to the first row */
+	key(ui, UI_KEY_DOWN, false);
+	key(ui, UI_KEY_SPACE, false);
+	f = ui_focus(ui);
+	ws = ui_widgets(ui, &n);
+	assert_int_equal(ws[f].action, UI_ACT_ADDR_PICK);
+	assert_int_equal(ws[f].arg, 1);
+	assert_true(ws[f].checked);
+	assert_non_null(strstr(last_spoken(), "3 Corondle Road, Exampleton, ZY1 1AA, option, selected"));
+	p.speech = false;
+	ui_set_prefs(ui, &p);
+	/* Back goes to the postcode, still there; finding again lists again. */
+	key(ui, UI_KEY_ESCAPE, false);
+	assert_string_equal(step_id(ui), "address");
+	assert_true(find(ui, UI_ACT_FIELD, 4) >= 0);
+	tap_on(ui, UI_ACT_CONTINUE, -1);
+	assert_true(find(ui, UI_ACT_ADDR_PICK, 29) >= 0);
+	assert_true(find(ui, UI_ACT_ADDR_PICK, 30) < 0);
+	tap_on(ui, UI_ACT_ADDR_PICK, 15); /* the long one, between the streets, below the fold */
+	tap_on(ui, UI_ACT_CONTINUE, -1);
+	assert_string_equal(step_id(ui), "check");
+	const struct answer *a = session_answer(ui_session(ui), journey_find_step(session_journey(ui_session(ui)), "address"));
+	assert_int_equal(a->nparts, ADDR_PARTS);
+	assert_string_equal(a->parts[ADDR_LINE1], "Flat 12, The Old Co-operative Buildings, 147-149 Tamurrel Road");
+	assert_string_equal(a->parts[ADDR_UPRN], "100090000200");
+	assert_string_equal(a->parts[ADDR_LAT], "52.793100");
+	assert_string_equal(a->parts[ADDR_LON], "-1.604900");
+	/* Change: the list again, with that address picked. */
+	tap_on(ui, UI_ACT_CHANGE, (int)journey_find_step(session_journey(ui_session(ui)), "address"));
+	f = ui_focus(ui);
+	ws = ui_widgets(ui, &n);
+	assert_int_equal(ws[f].action, UI_ACT_ADDR_PICK);
+	assert_int_equal(ws[f].arg, 15);
+	assert_true(ws[f].checked);
+	/* Not listed: the lines to type, the postcode already in. */
+	tap_on(ui, UI_ACT_ADDR_MANUAL, 0);
+	assert_true(find(ui, UI_ACT_FIELD, ADDR_LINE1) >= 0);
+	assert_true(find(ui, UI_ACT_ADDR_PICK, -1) < 0);
+	tap_on(ui, UI_ACT_CONTINUE, -1);
+	assert_true(find(ui, UI_ACT_ERROR_LINK, ADDR_LINE1) >= 0);
+	/* Back from typing returns to the list. */
+	tap_on(ui, UI_ACT_BACK, -1);
+	assert_true(find(ui, UI_ACT_ADDR_PICK, 0) >= 0);
+	/* Words instead of a postcode: the letters keyboard, and what the
+	 * words match. */
+	tap_on(ui, UI_ACT_ADDR_CHANGE, 0);
+	tap_on(ui, UI_ACT_ADDR_BY_TEXT, 1);
+	assert_true(find_key(ui, "q") >= 0);
+	type(ui, "heol y fel");
+	tap_on(ui, UI_ACT_CONTINUE, -1);
+	assert_true(find(ui, UI_ACT_ADDR_PICK, 1) >= 0);
+	assert_true(find(ui, UI_ACT_ADDR_PICK, 2) < 0);
+	tap_on(ui, UI_ACT_ADDR_PICK, 0);
+	tap_on(ui, UI_ACT_CONTINUE, -1);
+	assert_string_equal(step_id(ui), "check");
+	a = session_answer(ui_session(ui), journey_find_step(session_journey(ui_session(ui)), "address"));
+	assert_string_equal(a->parts[ADDR_LINE1], "1 Heol y Felin");
+	assert_string_equal(a->parts[ADDR_POSTCODE], "ZY2 3BD");
+	ui_destroy(ui);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,6 +815,7 @@ int main(void)
 		cmocka_unit_test(timeout_wipes_and_more_time_keeps),
 		cmocka_unit_test(double_tap_sends_once_and_failure_keeps_answers),
 		cmocka_unit_test(settings_speech_languages_and_help_key),
+		cmocka_unit_test(address_found_picked_or_typed),
 	};
 	return cmocka_run_group_tests_name("ui", tests, setup, teardown);
 }
