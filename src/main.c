@@ -17,6 +17,7 @@ static const char usage[] =
 	"  queue      what is waiting in the outbox (never personal data)\n"
 	"  sync       deliver the outbox to the council's back ends\n"
 	"  gazetteer  import and search the council's addresses\n"
+	"  staff      add, list and remove staff accounts and their PINs\n"
 	"  screenshot render any screen of the kiosk to PNG\n"
 	"\n"
 	"Run 'hatch COMMAND --help' for a command's options.\n";
@@ -44,6 +45,8 @@ int main(int argc, char **argv)
 		return cmd_sync(argc - 1, argv + 1);
 	if (!strcmp(c, "gazetteer"))
 		return cmd_gazetteer(argc - 1, argv + 1);
+	if (!strcmp(c, "staff"))
+		return cmd_staff(argc - 1, argv + 1);
 	if (!strcmp(c, "screenshot"))
 		return cmd_screenshot(argc - 1, argv + 1);
 	if (c[0] == '-')

@@ -19,6 +19,8 @@ int cmd_run(int argc, char **argv);
 int cmd_screenshot(int argc, char **argv);
 /* hatch gazetteer import|search|info (gazetteer_cmd.c). */
 int cmd_gazetteer(int argc, char **argv);
+/* hatch staff add|list|remove|pin|unlock|check (staff_cmd.c). */
+int cmd_staff(int argc, char **argv);
 struct gaz;
 struct ui_address;
 /* The kiosk's address finder (gazetteer_cmd.c): the gazetteer G's

@@ -171,9 +171,7 @@ enum hatch_err staff_pin_check(const char *pin, struct hatch_error *e)
 	return HATCH_OK;
 }
 
-/* A display name: NULL or "" (none), else UTF-8 without control
- * characters, at most STAFF_NAME_MAX bytes. */
-static enum hatch_err name_check(const char *name, struct hatch_error *e)
+enum hatch_err staff_name_check(const char *name, struct hatch_error *e)
 {
 	if (!name)
 		return HATCH_OK;
@@ -271,7 +269,7 @@ enum hatch_err staff_add(struct store *s, const char *id, const char *name, cons
 	static const char doing[] = "add the staff member";
 	enum hatch_err err = staff_id_check(id, e);
 	if (err == HATCH_OK)
-		err = name_check(name, e);
+		err = staff_name_check(name, e);
 	if (err == HATCH_OK)
 		err = staff_pin_check(pin, e);
 	if (err != HATCH_OK)

@@ -91,6 +91,11 @@ enum hatch_err staff_id_check(const char *id, struct hatch_error *e) HATCH_MUST_
  * fit to show the person choosing it (never the PIN itself). */
 enum hatch_err staff_pin_check(const char *pin, struct hatch_error *e) HATCH_MUST_CHECK;
 
+/* HATCH_OK when NAME may be a display name (NULL and "" are none);
+ * HATCH_ERR_INPUT (not UTF-8, control characters) or HATCH_ERR_LIMIT (too
+ * long) with the reason in E. */
+enum hatch_err staff_name_check(const char *name, struct hatch_error *e) HATCH_MUST_CHECK;
+
 /* Adds the staff member ID with display NAME (NULL or "" for none) and
  * PIN, hashed with the current limits, created at NOW, in one transaction.
  * Any count kept for ID while it did not exist is dropped. On failure
