@@ -18,6 +18,7 @@ static const char usage[] =
 	"  sync       deliver the outbox to the council's back ends\n"
 	"  gazetteer  import and search the council's addresses\n"
 	"  staff      add, list and remove staff accounts and their PINs\n"
+	"  doctor     check the kiosk for a technician; --bundle for support\n"
 	"  screenshot render any screen of the kiosk to PNG\n"
 	"\n"
 	"Run 'hatch COMMAND --help' for a command's options.\n";
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
 		return cmd_gazetteer(argc - 1, argv + 1);
 	if (!strcmp(c, "staff"))
 		return cmd_staff(argc - 1, argv + 1);
+	if (!strcmp(c, "doctor"))
+		return cmd_doctor(argc - 1, argv + 1);
 	if (!strcmp(c, "screenshot"))
 		return cmd_screenshot(argc - 1, argv + 1);
 	if (c[0] == '-')

@@ -17,6 +17,8 @@ enum { EXIT_USAGE = 2 };
 int cmd_journeys(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_screenshot(int argc, char **argv);
+/* hatch doctor [--json] [--bundle FILE] (doctor_cmd.c). */
+int cmd_doctor(int argc, char **argv);
 /* hatch gazetteer import|search|info (gazetteer_cmd.c). */
 int cmd_gazetteer(int argc, char **argv);
 /* hatch staff add|list|remove|pin|unlock|check (staff_cmd.c). */

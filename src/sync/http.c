@@ -4,6 +4,7 @@
  * back end's connection is kept alive. Knows nothing of records or
  * protocols; the adapters build the requests. Only sync/ includes curl. */
 #include <assert.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -180,6 +181,15 @@ static CURLcode setup(CURL *c, const struct sync_http_request *req,
 	} else {
 		SET(CURLOPT_HTTPGET, 1L);
 	}
+	/* Probes: a request that sends nothing a back end could act on. */
+	if (req->method && !strcmp(req->method, "HEAD"))
+		SET(CURLOPT_NOBODY, 1L);
+	else if (req->method && !strcmp(req->method, "OPTIONS"))
+		SET(CURLOPT_CUSTOMREQUEST, "OPTIONS");
+	if (req->tls) {
+		SET(CURLOPT_CERTINFO, 1L);
+		SET(CURLOPT_ERRORBUFFER, req->tls->detail);
+	}
 	const struct config_destination *d = req->dest;
 	if (d && d->ca_bundle[0])
 		SET(CURLOPT_CAINFO, d->ca_bundle);
@@ -194,9 +204,58 @@ static CURLcode setup(CURL *c, const struct sync_http_request *req,
 	return rc;
 }
 
+/* The "Expire date" of one certificate in curl's certificate information,
+ * as unix seconds; 0 when it has none that can be read. */
+static long long expire_date(const struct curl_slist *fields)
+{
+	static const char name[] = "Expire date:";
+	for (; fields; fields = fields->next)
+		if (!strncmp(fields->data, name, sizeof name - 1)) {
+			time_t t = curl_getdate(fields->data + sizeof name - 1, NULL);
+			return t == (time_t)-1 ? 0 : (long long)t;
+		}
+	return 0;
+}
+
+/* Fills TLS with what the transfer that ended with RC showed. */
+static void tls_info(CURL *c, CURLcode rc, struct sync_http_tls *tls)
+{
+	tls->curl_code = (int)rc;
+	if (rc != CURLE_OK && !tls->detail[0])
+		snprintf(tls->detail, sizeof tls->detail, "%s", curl_easy_strerror(rc));
+	char *ip = NULL;
+	if (curl_easy_getinfo(c, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip)
+		snprintf(tls->address, sizeof tls->address, "%s", ip);
+	curl_off_t us = 0;
+	if (curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &us) == CURLE_OK)
+		tls->ms = (long)(us / 1000);
+	us = 0;
+	tls->connected = curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &us) == CURLE_OK && us > 0;
+	us = 0;
+	tls->secured = curl_easy_getinfo(c, CURLINFO_APPCONNECT_TIME_T, &us) == CURLE_OK && us > 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &tls->status);
+	struct curl_certinfo *ci = NULL;
+	if (curl_easy_getinfo(c, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci)
+		return;
+	tls->chain = ci->num_of_certs;
+	for (int i = 0; i < ci->num_of_certs; i++) {
+		long long t = expire_date(ci->certinfo[i]);
+		if (i == 0)
+			tls->leaf_expires = t;
+		if (t && (!tls->expires || t < tls->expires))
+			tls->expires = t;
+	}
+}
+
 enum hatch_err sync_http_send(struct sync_http *h, const struct sync_http_request *req,
                               struct sync_http_response *resp, struct hatch_error *e)
 {
+	if (req->tls) {
+		memset(req->tls, 0, sizeof *req->tls);
+		/* curl writes at most CURL_ERROR_SIZE bytes there. */
+		_Static_assert(sizeof req->tls->detail >= CURL_ERROR_SIZE,
+			       "curl's error buffer fits");
+	}
 	sync_http_response_cleanup(resp);
 	size_t cap = req->max_body ? req->max_body : SYNC_HTTP_BODY_MAX;
 	buf_init(&resp->body, cap);
@@ -222,8 +281,12 @@ enum hatch_err sync_http_send(struct sync_http *h, const struct sync_http_reques
 	long status = 0;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
-	/* The handle keeps pointers to the list and to T: drop them now. */
+	if (req->tls)
+		tls_info(h->curl, rc, req->tls);
+	/* The handle keeps pointers to the list, to T and to the error
+	 * buffer: drop them now. */
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdrs);
 	if (t.nomem) {
 		sync_http_response_cleanup(resp);

@@ -28,6 +28,23 @@ enum hatch_err sync_http_create(struct sync_http **out,
 /* Accepts NULL. */
 void sync_http_destroy(struct sync_http *h);
 
+/* What one transfer showed of its connection, for probes (probe.c):
+ * filled when a request's TLS field points at one. */
+struct sync_http_tls {
+	int curl_code;       /* the transfer's CURLcode: 0 when an answer arrived */
+	char detail[256];    /* curl's own words for a failure ("SSL certificate
+			      * problem: certificate has expired"), "" if none */
+	char address[64];    /* the address connected to, "" if none */
+	int chain;           /* certificates the server presented; 0 unknown */
+	long long expires;   /* the earliest "Expire date" among them (unix
+			      * seconds); 0 unknown */
+	long long leaf_expires; /* the server's own certificate's; 0 unknown */
+	long ms;             /* how long the transfer took, in milliseconds */
+	long status;         /* the HTTP status, even of an answer cut short */
+	bool connected;      /* a TCP connection was made */
+	bool secured;        /* the TLS handshake and its checks passed */
+};
+
 /* One request. HEADERS is NULL or a NULL-terminated list of "Name: value"
  * lines. BODY (BODY_LEN bytes) is sent with POST; NULL means GET. DEST
  * gives the TLS settings (CA bundle, pins, client certificate). NOW is the
@@ -42,6 +59,11 @@ struct sync_http_request {
 	const struct config_destination *dest;
 	long long now;
 	size_t max_body;
+	/* NULL: GET, or POST when BODY is set. "HEAD" or "OPTIONS": a probe
+	 * that sends no body (BODY must be NULL). */
+	const char *method;
+	/* NULL, or filled with what the connection showed (a probe's). */
+	struct sync_http_tls *tls;
 };
 
 /* What came back. BODY holds at most the request's cap (wiped on
