@@ -2,7 +2,10 @@
  * of known sections and keys with one value parser per kind of setting, so
  * that later sections (destinations, credentials, staff) are rows and
  * parsers, not new control flow. Every problem names its line and says what
- * is allowed; the parse allocates nothing.
+ * is allowed; the parse allocates nothing. The same table writes a
+ * configuration back as text (config_format), and a file that extends this
+ * one (the provisioning file) is read by the same parse with a hook for its
+ * own settings.
  * Depends on base/, platform/platform.h, inih and libc; nothing above it.
  *
  * inih hands each name=value to a callback without a line number (Debian
@@ -22,9 +25,12 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "base/buf.h"
 #include "base/id.h"
 #include "base/mem.h"
 #include "base/utf8.h"
@@ -58,6 +64,9 @@ enum cfg_type {
 	CFG_PINS,      /* sha256//BASE64, separated by ';' */
 	CFG_HEXKEY,    /* 64 hex digits */
 	CFG_FORMAT,    /* json or xml */
+	CFG_DEVICE_ID, /* 1 to 64 of A-Z a-z 0-9 . _ - */
+	CFG_ENTRY,     /* corner, keys or both */
+	CFG_YESNO,     /* yes or no */
 };
 
 /* Adapters as bits, for the destination keys' rows. */
@@ -87,10 +96,12 @@ struct cfg_key {
 
 /* The sections with fixed names, in the order the documentation gives
  * them; [destination NAME] sections come after them. */
-static const char *const cfg_sections[] = {"council", "kiosk", "display", "storage"};
+static const char *const cfg_sections[] = {"device",  "council", "kiosk",
+					   "display", "storage", "staff"};
 #define CFG_NSECTIONS (sizeof cfg_sections / sizeof *cfg_sections)
 
 static const struct cfg_key cfg_keys[] = {
+	CFG_ROW("device", "id", CFG_DEVICE_ID, device_id, 0, 0, NULL),
 	CFG_ROW("council", "name", CFG_TEXT, council, 0, 0, NULL),
 	CFG_ROW("council", "colour", CFG_COLOUR, brand, 0, 0, NULL),
 	CFG_ROW("kiosk", "languages", CFG_LANGUAGES, languages, 0, 0, NULL),
@@ -101,6 +112,9 @@ static const struct cfg_key cfg_keys[] = {
 	CFG_ROW("display", "dpi", CFG_INT, dpi, 60, 600, "dots per inch"),
 	CFG_ROW("storage", "database", CFG_PATH, database, 0, 0, NULL),
 	CFG_ROW("storage", "retention_days", CFG_INT, retention_days, 1, 365, "days"),
+	CFG_ROW("staff", "entry", CFG_ENTRY, staff_entry, 0, 0, NULL),
+	CFG_ROW("staff", "pause_timeout", CFG_YESNO, staff_pause, 0, 0, NULL),
+	CFG_ROW("staff", "session_timeout", CFG_INT, staff_seconds, 60, 3600, "seconds"),
 	CFG_DROW("adapter", CFG_ADAPTER, adapter, CFG_O | CFG_W, CFG_O | CFG_W),
 	CFG_DROW("url", CFG_ENDPOINT, url, CFG_O | CFG_W, CFG_O | CFG_W),
 	CFG_DROW("api_key_file", CFG_SECRET, api_key_file, CFG_O, CFG_O),
@@ -120,6 +134,12 @@ static const char *const cfg_adapter_names[] = {
 	[CONFIG_ADAPTER_WEBHOOK] = "webhook",
 };
 
+static const char *const cfg_entry_names[] = {
+	[CONFIG_STAFF_BOTH] = "both",
+	[CONFIG_STAFF_CORNER] = "corner",
+	[CONFIG_STAFF_KEYS] = "keys",
+};
+
 static const char *const cfg_default_languages[] = {"en", "cy", "pl", "ro", "pa", "ur", "ar"};
 
 void config_defaults(struct config *c)
@@ -137,6 +157,9 @@ void config_defaults(struct config *c)
 		snprintf(c->languages[i], sizeof c->languages[i], "%s", cfg_default_languages[i]);
 	c->nlanguages = sizeof cfg_default_languages / sizeof *cfg_default_languages;
 	c->retention_days = 7;
+	c->staff_entry = CONFIG_STAFF_BOTH;
+	c->staff_pause = true;
+	c->staff_seconds = 600;
 }
 
 const struct config_destination *config_destination_find(const struct config *c,
@@ -178,6 +201,35 @@ static void cfg_add(struct config_problems *p, int line, const char *fmt, ...)
 		return;
 	}
 	struct config_problem *pr = &p->v[p->n++];
+	pr->line = line;
+	va_list ap;
+	va_start(ap, fmt);
+	cfg_vformat(pr->reason, sizeof pr->reason, fmt, ap);
+	va_end(ap);
+}
+
+/* As cfg_add(), but the problem goes before those found so far (the
+ * whole file's, found after its lines'), each one after the last added
+ * this way; the last of a full list is then only counted. */
+static void cfg_add_first(struct config_problems *p, int line, const char *fmt, ...)
+	HATCH_PRINTF(3, 4);
+
+static void cfg_add_first(struct config_problems *p, int line, const char *fmt, ...)
+{
+	size_t at = 0;
+	while (at < p->n && p->v[at].line == 0)
+		at++;
+	if (at == CONFIG_MAX_PROBLEMS) {
+		p->dropped++;
+		return;
+	}
+	if (p->n == CONFIG_MAX_PROBLEMS) {
+		p->n--;
+		p->dropped++;
+	}
+	memmove(&p->v[at + 1], &p->v[at], (p->n - at) * sizeof p->v[0]);
+	p->n++;
+	struct config_problem *pr = &p->v[at];
 	pr->line = line;
 	va_list ap;
 	va_start(ap, fmt);
@@ -652,6 +704,59 @@ static bool cfg_parse_format(const struct cfg_key *k, const char *v, size_t n,
 	return true;
 }
 
+/* A device id: what the council's systems know the kiosk by, in logs,
+ * deliveries and its enrolment. */
+static bool cfg_parse_device_id(const struct cfg_key *k, const char *v, size_t n,
+				void *base, char *why, size_t whysize)
+{
+	bool ok = n > 0 && n < k->size;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)v[i]) || strchr("._-", v[i]);
+	if (!ok) {
+		char q[CFG_QUOTED_SIZE];
+		cfg_why(why, whysize,
+			"\"%s\" is not a device id; use 1 to %zu letters, digits, '.', '_' "
+			"and '-', as in library-ground-1",
+			cfg_show(q, v, n), k->size - 1);
+		return false;
+	}
+	memcpy(cfg_field(base, k), v, n + 1);
+	return true;
+}
+
+static bool cfg_parse_entry(const struct cfg_key *k, const char *v, size_t n,
+			    void *base, char *why, size_t whysize)
+{
+	for (size_t i = 0; i < sizeof cfg_entry_names / sizeof *cfg_entry_names; i++) {
+		if (!strcmp(v, cfg_entry_names[i])) {
+			enum config_staff_entry e = (enum config_staff_entry)i;
+			assert(k->size == sizeof e);
+			memcpy(cfg_field(base, k), &e, sizeof e);
+			return true;
+		}
+	}
+	char q[CFG_QUOTED_SIZE];
+	cfg_why(why, whysize,
+		"\"%s\" is not a way in; use corner (five taps on the hidden corner), "
+		"keys (the key combination) or both",
+		cfg_show(q, v, n));
+	return false;
+}
+
+static bool cfg_parse_yesno(const struct cfg_key *k, const char *v, size_t n,
+			    void *base, char *why, size_t whysize)
+{
+	bool yes = !strcmp(v, "yes");
+	if (!yes && strcmp(v, "no")) {
+		char q[CFG_QUOTED_SIZE];
+		cfg_why(why, whysize, "\"%s\" is not yes or no", cfg_show(q, v, n));
+		return false;
+	}
+	assert(k->size == sizeof yes);
+	memcpy(cfg_field(base, k), &yes, sizeof yes);
+	return true;
+}
+
 static const cfg_parser cfg_parsers[] = {
 	[CFG_TEXT] = cfg_parse_text,
 	[CFG_INT] = cfg_parse_int,
@@ -666,6 +771,9 @@ static const cfg_parser cfg_parsers[] = {
 	[CFG_PINS] = cfg_parse_pins,
 	[CFG_HEXKEY] = cfg_parse_hexkey,
 	[CFG_FORMAT] = cfg_parse_format,
+	[CFG_DEVICE_ID] = cfg_parse_device_id,
+	[CFG_ENTRY] = cfg_parse_entry,
+	[CFG_YESNO] = cfg_parse_yesno,
 };
 
 /* ---- lookups ---- */
@@ -737,12 +845,18 @@ static void cfg_list_keys(char *out, size_t size, const char *section, const cha
 /* ps->section when not an index in cfg_sections. An unknown section is
  * also a [destination NAME] heading that was reported: its settings are
  * not read. */
-enum { CFG_NO_SECTION = -1, CFG_UNKNOWN_SECTION = -2, CFG_DESTINATION = -3 };
+enum {
+	CFG_NO_SECTION = -1,
+	CFG_UNKNOWN_SECTION = -2,
+	CFG_DESTINATION = -3,
+	CFG_EXT_SECTION = -4, /* one of the extension's sections (secname) */
+};
 
 struct cfg_parse {
 	struct config *c;
 	struct config_problems *p;
 	bool check_files;    /* look at secret files on disk (config_load) */
+	const struct config_extension *x; /* NULL: no extension */
 	const char *text;
 	size_t len, pos;     /* POS: the first byte not yet handed to inih */
 	int line;            /* the line inih has, from 1; 0 before the first */
@@ -859,6 +973,9 @@ static void cfg_finish_line(struct cfg_parse *ps)
 	if (ps->section < 0 && n >= 11 && !memcmp(name, "destination", 11) &&
 	    (n == 11 || isspace((unsigned char)name[11]))) {
 		cfg_destination_heading(ps, name, n);
+	} else if (ps->section < 0 && ps->x && ps->x->section &&
+		   ps->x->section(ps->x->user, ps->secname)) {
+		ps->section = CFG_EXT_SECTION;
 	} else if (ps->section < 0) {
 		char list[128];
 		ps->section = CFG_UNKNOWN_SECTION;
@@ -935,13 +1052,42 @@ static bool cfg_has_control(const char *v, size_t n)
 	return false;
 }
 
-/* Looks at the secret file a destination's key names, on disk: it must be
- * there and readable by its owner alone, since whoever can read it can send
- * as the kiosk. Says why not in WHY. */
-static bool cfg_check_secret(const char *path, char *why, size_t whysize)
+void config_secret_owner(struct config_owner *o)
 {
-	char q[CFG_PATH_QUOTED_SIZE];
+	uid_t me = geteuid();
+	struct passwd *pw = NULL;
+	if (me == 0) {
+		const char *service = getenv("HATCH_SERVICE_USER");
+		pw = getpwnam(service && *service ? service : "hatch");
+		if (!pw)
+			pw = getpwuid(0);
+	} else {
+		pw = getpwuid(me);
+	}
+	o->uid = pw ? pw->pw_uid : me;
+	o->gid = pw ? pw->pw_gid : getegid();
+	if (pw && strlen(pw->pw_name) < sizeof o->name)
+		snprintf(o->name, sizeof o->name, "%s", pw->pw_name);
+	else
+		snprintf(o->name, sizeof o->name, "%lu", (unsigned long)o->uid);
+}
+
+/* The name of user UID, or its number, into OUT. */
+static const char *cfg_user_name(uid_t uid, char *out, size_t size)
+{
+	struct passwd *pw = getpwuid(uid);
+	if (pw && strlen(pw->pw_name) < 32)
+		snprintf(out, size, "%s", pw->pw_name);
+	else
+		snprintf(out, size, "user %lu", (unsigned long)uid);
+	return out;
+}
+
+bool config_check_secret(const char *path, char *why, size_t whysize)
+{
+	char q[CFG_PATH_QUOTED_SIZE], has[48];
 	struct stat st;
+	struct config_owner o;
 	cfg_show_max(q, path, strlen(path), CFG_PATH_QUOTE_MAX);
 	if (stat(path, &st) != 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
@@ -955,6 +1101,14 @@ static bool cfg_check_secret(const char *path, char *why, size_t whysize)
 		cfg_why(why, whysize, "%s is not a file", q);
 		return false;
 	}
+	config_secret_owner(&o);
+	if (st.st_uid != o.uid) {
+		cfg_why(why, whysize,
+			"%s belongs to %s, not to %s, the kiosk's user; whoever owns it "
+			"can read and change it: chown %s %s",
+			q, cfg_user_name(st.st_uid, has, sizeof has), o.name, o.name, q);
+		return false;
+	}
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
 		cfg_why(why, whysize,
 			"%s is readable by other users; make it readable only by the "
@@ -962,7 +1116,31 @@ static bool cfg_check_secret(const char *path, char *why, size_t whysize)
 			q, q);
 		return false;
 	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		cfg_why(why, whysize,
+			"%s can be changed by other users; make it the kiosk's user's "
+			"alone: chmod 600 %s",
+			q, q);
+		return false;
+	}
 	return true;
+}
+
+/* A certificate file (ca_bundle, client_cert) is no secret, but whoever can
+ * change a CA bundle can have the kiosk trust a server of theirs. One that
+ * is not there is left to the connection to report. */
+static bool cfg_check_cert(const char *path, char *why, size_t whysize)
+{
+	char q[CFG_PATH_QUOTED_SIZE];
+	struct stat st;
+	if (stat(path, &st) != 0 || !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		return true;
+	cfg_show_max(q, path, strlen(path), CFG_PATH_QUOTE_MAX);
+	cfg_why(why, whysize,
+		"%s can be changed by other users, who could then have the kiosk "
+		"trust a server of theirs: chmod go-w %s",
+		q, q);
+	return false;
 }
 
 /* service.JOURNEY = CODE in the current destination; LABEL is its heading. */
@@ -1016,6 +1194,54 @@ static void cfg_service(struct cfg_parse *ps, const char *label, const char *nam
 	ps->service_on[ps->dest][d->nservices++] = line;
 }
 
+/* Whether VALUE is UTF-8 with no control character; when not, says so as a
+ * problem of NAME in [LABEL]. */
+static bool cfg_plain_value(struct cfg_parse *ps, const char *label, const char *name,
+			    const char *value)
+{
+	size_t n = strlen(value);
+	if (!utf8_valid(value, n)) {
+		cfg_add(ps->p, ps->line,
+			"[%s] %s: the value is not valid UTF-8; save the file as UTF-8 text",
+			label, name);
+		return false;
+	}
+	if (cfg_has_control(value, n)) {
+		cfg_add(ps->p, ps->line,
+			"[%s] %s: the value has a control character (such as a tab) in it",
+			label, name);
+		return false;
+	}
+	return true;
+}
+
+/* NAME = VALUE in the extension's section SECTION. */
+static void cfg_extension(struct cfg_parse *ps, const char *section, const char *name,
+			  const char *value)
+{
+	char q[CFG_QUOTED_SIZE], qs[CFG_QUOTED_SIZE * 2], why[256], as_value[16];
+	const char *as_name = NULL;
+	enum config_ext_result r = CONFIG_EXT_UNKNOWN;
+	why[0] = '\0';
+	cfg_show_max(qs, section, strlen(section), CFG_QUOTE_MAX * 2);
+	if (!name[0]) {
+		cfg_add(ps->p, ps->line, "[%s]: a line has '=' with no setting name before it",
+			qs);
+		return;
+	}
+	if (!cfg_plain_value(ps, qs, name, value))
+		return;
+	r = ps->x->setting(ps->x->user, ps->line, section, name, value, why, sizeof why,
+			   &as_name, as_value, sizeof as_value);
+	/* Its own sections have no settings of the file's to stand for. */
+	assert(r != CONFIG_EXT_AS);
+	if (r == CONFIG_EXT_BAD)
+		cfg_add(ps->p, ps->line, "[%s] %s: %s", qs, name, why);
+	else if (r != CONFIG_EXT_TAKEN)
+		cfg_add(ps->p, ps->line, "[%s] %s: is not a known setting", qs,
+			cfg_show(q, name, strlen(name)));
+}
+
 static void cfg_setting(struct cfg_parse *ps, const char *name, const char *value)
 {
 	char q[CFG_QUOTED_SIZE], why[256], label[96];
@@ -1024,6 +1250,10 @@ static void cfg_setting(struct cfg_parse *ps, const char *name, const char *valu
 	if (ps->section == CFG_UNKNOWN_SECTION)
 		return; /* its heading has been reported */
 	const char *section = NULL;
+	if (ps->section == CFG_EXT_SECTION) {
+		cfg_extension(ps, ps->secname, name, value);
+		return;
+	}
 	if (ps->section == CFG_DESTINATION) {
 		section = "destination";
 		snprintf(label, sizeof label, "destination %s",
@@ -1059,6 +1289,29 @@ static void cfg_setting(struct cfg_parse *ps, const char *name, const char *valu
 		return;
 	}
 	long k = cfg_find_key(section, name);
+	char as_value[4096];
+	if (k < 0 && ps->x && ps->x->setting) {
+		const char *as_name = NULL;
+		as_value[0] = '\0';
+		if (!cfg_plain_value(ps, label, name, value))
+			return;
+		switch (ps->x->setting(ps->x->user, line, label, name, value, why, sizeof why,
+				       &as_name, as_value, sizeof as_value)) {
+		case CONFIG_EXT_UNKNOWN:
+			break;
+		case CONFIG_EXT_TAKEN:
+			return;
+		case CONFIG_EXT_BAD:
+			cfg_add(p, line, "[%s] %s: %s", label, name, why);
+			return;
+		case CONFIG_EXT_AS:
+			k = cfg_find_key(section, as_name);
+			assert(k >= 0);
+			name = as_name;
+			value = as_value;
+			break;
+		}
+	}
 	if (k < 0) {
 		long elsewhere = cfg_find_key(NULL, name);
 		char list[192];
@@ -1087,25 +1340,22 @@ static void cfg_setting(struct cfg_parse *ps, const char *name, const char *valu
 	}
 	set_on[k] = line;
 	size_t n = strlen(value);
-	if (!utf8_valid(value, n)) {
-		cfg_add(p, line,
-			"[%s] %s: the value is not valid UTF-8; save the file as UTF-8 text",
-			label, name);
+	if (!cfg_plain_value(ps, label, name, value))
 		return;
-	}
-	if (cfg_has_control(value, n)) {
-		cfg_add(p, line, "[%s] %s: the value has a control character (such as a tab) in it",
-			label, name);
-		return;
-	}
 	if (!cfg_parsers[key->type](key, value, n, base, why, sizeof why)) {
 		cfg_add(p, line, "[%s] %s: %s", label, name, why);
 		return;
 	}
 	if (key->type == CFG_SECRET && ps->check_files &&
-	    !cfg_check_secret(value, why, sizeof why)) {
+	    !config_check_secret(value, why, sizeof why)) {
 		cfg_add(p, line, "[%s] %s: %s", label, name, why);
 		memset(cfg_field(base, key), 0, key->size);
+	} else if (key->type == CFG_FILE && ps->check_files &&
+		   !cfg_check_cert(value, why, sizeof why)) {
+		cfg_add(p, line, "[%s] %s: %s", label, name, why);
+		memset(cfg_field(base, key), 0, key->size);
+	} else if (ps->x && ps->x->seen) {
+		ps->x->seen(ps->x->user, line, label, name, value);
 	}
 }
 
@@ -1268,9 +1518,10 @@ static bool cfg_has_problem_on(const struct config_problems *p, int line)
 	return p->dropped > 0;
 }
 
-/* config_parse(), and with CHECK_FILES config_load()'s look at the secret
+/* config_parse_extended(), and with CHECK_FILES config_load()'s look at the
  * files on disk. */
-static enum hatch_err cfg_parse_all(const char *text, size_t len, struct config *out,
+static enum hatch_err cfg_parse_all(const char *text, size_t len,
+				    const struct config_extension *x, struct config *out,
 				    struct config_problems *p, bool check_files)
 {
 	config_defaults(out);
@@ -1287,6 +1538,7 @@ static enum hatch_err cfg_parse_all(const char *text, size_t len, struct config 
 		.len = len,
 		.section = CFG_NO_SECTION,
 		.check_files = check_files,
+		.x = x,
 	};
 	/* Comments are whole lines starting ';' or '#', or the rest of a line
 	 * after " ;". Not after " #": "colour = #1d70b8" would lose its value.
@@ -1323,7 +1575,36 @@ static enum hatch_err cfg_parse_all(const char *text, size_t len, struct config 
 enum hatch_err config_parse(const char *text, size_t len, struct config *out,
 			    struct config_problems *p)
 {
-	return cfg_parse_all(text, len, out, p, false);
+	return cfg_parse_all(text, len, NULL, out, p, false);
+}
+
+enum hatch_err config_parse_extended(const char *text, size_t len,
+				     const struct config_extension *x, struct config *out,
+				     struct config_problems *p)
+{
+	return cfg_parse_all(text, len, x, out, p, false);
+}
+
+/* The file itself: whoever can change it can send the kiosk's submissions
+ * anywhere, so it must be its owner's to change, and its owner root or the
+ * user reading it. A problem on line 0. */
+static void cfg_check_own_file(const char *path, struct config_problems *p)
+{
+	struct stat st;
+	char has[48], me[48];
+	if (stat(path, &st) != 0)
+		return; /* reported when it is read */
+	uid_t uid = geteuid();
+	if (st.st_uid != 0 && st.st_uid != uid)
+		cfg_add_first(p, 0,
+			"the file belongs to %s, who could change where submissions go; "
+			"it must belong to root%s%s: chown root on it",
+			cfg_user_name(st.st_uid, has, sizeof has), uid ? " or to " : "",
+			uid ? cfg_user_name(uid, me, sizeof me) : "");
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		cfg_add_first(p, 0,
+			      "the file can be changed by other users, who could send "
+			      "submissions elsewhere: chmod go-w on it");
 }
 
 enum hatch_err config_load(const char *path, struct config *out, struct config_problems *p,
@@ -1342,12 +1623,196 @@ enum hatch_err config_load(const char *path, struct config *out, struct config_p
 	} else if (rc != HATCH_OK) {
 		return err_set(e, rc, "%s", re.msg);
 	} else {
-		rc = cfg_parse_all(data, len, out, p, true);
+		rc = cfg_parse_all(data, len, NULL, out, p, true);
 		mem_free(data);
+		cfg_check_own_file(path, p);
+		if (rc == HATCH_OK && p->n)
+			rc = HATCH_ERR_INPUT;
 	}
 	if (rc != HATCH_OK) {
 		size_t n = p->n + p->dropped;
 		return err_set(e, rc, "%zu problem%s in the configuration", n, n == 1 ? "" : "s");
 	}
+	return HATCH_OK;
+}
+
+/* ---- writing a configuration back ---- */
+
+/* Whether text value V reads back as itself after "key = ": inih strips
+ * the spaces around a value and ends it at a ';' after a space. Says why
+ * not in WHY. */
+static bool cfg_writable(const char *v, char *why, size_t whysize)
+{
+	size_t n = strlen(v);
+	char q[CFG_QUOTED_SIZE];
+	if (n && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1]))) {
+		cfg_why(why, whysize, "\"%s\" starts or ends with a space, which a file cannot keep",
+			cfg_show(q, v, n));
+		return false;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if (v[i] == ';' && isspace((unsigned char)v[i - 1])) {
+			cfg_why(why, whysize,
+				"\"%s\" has a ';' after a space, which would start a comment",
+				cfg_show(q, v, n));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* "key = value\n"; "key =;value\n" for a value that starts with ';', which
+ * after a space would be a comment, and "key =\n" for an empty one. */
+static enum hatch_err cfg_write_value(struct buf *b, const char *label, const char *key,
+				      const char *v, struct hatch_error *e)
+{
+	char why[256];
+	if (!cfg_writable(v, why, sizeof why))
+		return err_set(e, HATCH_ERR_INPUT, "[%s] %s: %s", label, key, why);
+	enum hatch_err rc = buf_addf(b, "%s =%s%s\n", key, v[0] == ';' || !v[0] ? "" : " ", v);
+	if (rc != HATCH_OK)
+		return err_set(e, rc, "%s", rc == HATCH_ERR_NOMEM ? "out of memory"
+								   : "the configuration would be "
+								     "larger than a file may be");
+	return HATCH_OK;
+}
+
+/* One key K of BASE (a struct config, or a struct config_destination). */
+static enum hatch_err cfg_write_key(struct buf *b, const char *label, const struct cfg_key *k,
+				    const void *base, struct hatch_error *e)
+{
+	const char *f = (const char *)base + k->offset;
+	char v[CONFIG_MAX_LANGUAGES * (CONFIG_LANGUAGE_SIZE + 2)];
+	int i;
+	switch (k->type) {
+	case CFG_INT:
+		memcpy(&i, f, sizeof i);
+		snprintf(v, sizeof v, "%d", i);
+		return cfg_write_value(b, label, k->name, v, e);
+	case CFG_COLOUR: {
+		struct config_color col;
+		memcpy(&col, f, sizeof col);
+		snprintf(v, sizeof v, "#%02x%02x%02x", col.r, col.g, col.b);
+		return cfg_write_value(b, label, k->name, v, e);
+	}
+	case CFG_LANGUAGES: {
+		const struct config *c = base;
+		size_t o = 0;
+		v[0] = '\0';
+		for (size_t l = 0; l < c->nlanguages && o < sizeof v; l++)
+			o += (size_t)snprintf(v + o, sizeof v - o, "%s%s", l ? ", " : "",
+					      c->languages[l]);
+		return cfg_write_value(b, label, k->name, v, e);
+	}
+	case CFG_ADAPTER: {
+		enum config_adapter a;
+		memcpy(&a, f, sizeof a);
+		return cfg_write_value(b, label, k->name, cfg_adapter_names[a], e);
+	}
+	case CFG_ENTRY: {
+		enum config_staff_entry en;
+		memcpy(&en, f, sizeof en);
+		return cfg_write_value(b, label, k->name, cfg_entry_names[en], e);
+	}
+	case CFG_YESNO: {
+		bool yes;
+		memcpy(&yes, f, sizeof yes);
+		return cfg_write_value(b, label, k->name, yes ? "yes" : "no", e);
+	}
+	case CFG_TEXT:
+	case CFG_LINK:
+	case CFG_PATH:
+	case CFG_ENDPOINT:
+	case CFG_FILE:
+	case CFG_SECRET:
+	case CFG_PINS:
+	case CFG_HEXKEY:
+	case CFG_FORMAT:
+	case CFG_DEVICE_ID:
+		assert(memchr(f, '\0', k->size));
+		return cfg_write_value(b, label, k->name, f, e);
+	}
+	assert(0 && "a key type without a writer");
+	return HATCH_ERR_STATE;
+}
+
+/* Whether K of a fixed section is written: empty paths and an empty device
+ * id are the defaults and have nothing to say. */
+static bool cfg_written(const struct cfg_key *k, const struct config *c)
+{
+	if (k->type == CFG_PATH || k->type == CFG_DEVICE_ID)
+		return ((const char *)c + k->offset)[0] != '\0';
+	return true;
+}
+
+static enum hatch_err cfg_write_heading(struct buf *b, bool first, const char *name,
+					struct hatch_error *e)
+{
+	enum hatch_err rc = buf_addf(b, "%s[%s]\n", first ? "" : "\n", name);
+	if (rc != HATCH_OK)
+		return err_set(e, rc, "%s", rc == HATCH_ERR_NOMEM ? "out of memory"
+								   : "the configuration would be "
+								     "larger than a file may be");
+	return HATCH_OK;
+}
+
+static enum hatch_err cfg_write_destination(struct buf *b, const struct config_destination *d,
+					    struct hatch_error *e)
+{
+	char label[96];
+	snprintf(label, sizeof label, "destination %s", d->name);
+	enum hatch_err rc = cfg_write_heading(b, false, label, e);
+	unsigned bit = d->adapter == CONFIG_ADAPTER_NONE ? 0 : 1u << d->adapter;
+	for (size_t k = 0; rc == HATCH_OK && k < CFG_NKEYS; k++) {
+		const struct cfg_key *key = &cfg_keys[k];
+		if (strcmp(key->section, "destination"))
+			continue;
+		const char *f = (const char *)d + key->offset;
+		bool set = key->type == CFG_ADAPTER ? d->adapter != CONFIG_ADAPTER_NONE
+						    : f[0] != '\0';
+		if (set && (key->type == CFG_ADAPTER || (key->adapters & bit)))
+			rc = cfg_write_key(b, label, key, d, e);
+	}
+	for (size_t i = 0; rc == HATCH_OK && i < d->nservices; i++) {
+		char key[sizeof CFG_SERVICE + sizeof d->services[i].journey];
+		snprintf(key, sizeof key, "%s%s", CFG_SERVICE, d->services[i].journey);
+		rc = cfg_write_value(b, label, key, d->services[i].code, e);
+	}
+	return rc;
+}
+
+enum hatch_err config_format(const struct config *c, char **out, size_t *len,
+			     struct hatch_error *e)
+{
+	struct buf b;
+	enum hatch_err rc = HATCH_OK;
+	bool first = true;
+	*out = NULL;
+	*len = 0;
+	buf_init(&b, CONFIG_FILE_MAX);
+	for (size_t s = 0; rc == HATCH_OK && s < CFG_NSECTIONS; s++) {
+		bool heading = false;
+		for (size_t k = 0; rc == HATCH_OK && k < CFG_NKEYS; k++) {
+			const struct cfg_key *key = &cfg_keys[k];
+			if (strcmp(key->section, cfg_sections[s]) || !cfg_written(key, c))
+				continue;
+			if (!heading)
+				rc = cfg_write_heading(&b, first, cfg_sections[s], e);
+			heading = true;
+			first = false;
+			if (rc == HATCH_OK)
+				rc = cfg_write_key(&b, cfg_sections[s], key, c, e);
+		}
+	}
+	for (size_t i = 0; rc == HATCH_OK && i < c->ndestinations; i++)
+		rc = cfg_write_destination(&b, &c->destinations[i], e);
+	if (rc != HATCH_OK) {
+		buf_cleanup(&b);
+		return rc;
+	}
+	*len = b.len;
+	*out = buf_take(&b);
+	if (!*out)
+		return err_set(e, HATCH_ERR_NOMEM, "out of memory");
 	return HATCH_OK;
 }

@@ -1,16 +1,20 @@
-/* The device configuration file (INI, read with inih): the council's name
- * and colour, the kiosk's timeouts, languages and tracking link, the
- * display's density, where the database and journeys live, how long sent
- * records are kept, and the destinations submissions are delivered to.
- * Every setting has a default, so a kiosk runs with no file at all (and
- * with no destinations). The file format is described for technicians in
+/* The device configuration file (INI, read with inih): the device's id,
+ * the council's name and colour, the kiosk's timeouts, languages and
+ * tracking link, the display's density, where the database and journeys
+ * live, how long sent records are kept, how staff get in, and the
+ * destinations submissions are delivered to. Every setting has a default,
+ * so a kiosk runs with no file at all (and with no destinations). The file
+ * can also be written back (config_format), which is how hatch provision
+ * makes one. The file format is described for technicians in
  * docs/configuration.md.
  * Depends on base/, platform/platform.h and inih; never on ui/, sdl/,
  * store/, sync/ or app/ (they read a struct config, not the file). */
 #ifndef HATCH_PLATFORM_CONFIG_H
 #define HATCH_PLATFORM_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "base/err.h"
 
@@ -61,6 +65,16 @@ struct config_color {
 	unsigned char r, g, b;
 };
 
+/* [staff] entry: the discreet way staff open the sign-in. */
+enum config_staff_entry {
+	CONFIG_STAFF_BOTH,   /* either of the two below */
+	CONFIG_STAFF_CORNER, /* five taps on a hidden target in a corner */
+	CONFIG_STAFF_KEYS,   /* a key combination on a keypad or keyboard */
+};
+
+/* The longest device id, in bytes. */
+#define CONFIG_DEVICE_ID_MAX 64
+
 struct config {
 	char council[128];         /* [council] name */
 	struct config_color brand; /* [council] colour, "#rrggbb" */
@@ -79,12 +93,22 @@ struct config {
 	struct config_destination destinations[CONFIG_MAX_DESTINATIONS];
 	size_t ndestinations;
 	int retention_days; /* [storage] retention_days, 1..365, default 7 */
+	/* [device] id: 1 to 64 of A-Z a-z 0-9 . _ -; "" = not provisioned. */
+	char device_id[CONFIG_DEVICE_ID_MAX + 1];
+	enum config_staff_entry staff_entry; /* [staff] entry, default both */
+	bool staff_pause;    /* [staff] pause_timeout: staff may pause the idle
+			      * timeout in an assisted session; default yes */
+	int staff_seconds;   /* [staff] session_timeout, 60..3600, default 600:
+			      * staff are signed out after this long without a
+			      * touch, paused or not */
 };
 
 /* Fills C with the settings of a kiosk that has no configuration file:
- * the demonstration council, #1d70b8, a tracking link on council.example,
- * 120 s idle with a 30 s warning, 96 dpi, en cy pl ro pa ur ar, the
- * default database and journeys, 7 days' retention and no destinations. */
+ * no device id, the demonstration council, #1d70b8, a tracking link on
+ * council.example, 120 s idle with a 30 s warning, 96 dpi, en cy pl ro pa
+ * ur ar, the default database and journeys, 7 days' retention, staff in by
+ * the corner or the keys, who may pause the timeout and are signed out
+ * after 600 s, and no destinations. */
 void config_defaults(struct config *c);
 
 /* One problem found in a file: the line it is on (0 when it is about the
@@ -104,6 +128,38 @@ struct config_problems {
 	size_t dropped; /* problems found past CONFIG_MAX_PROBLEMS */
 };
 
+/* Settings that a file extending the configuration file may add (hatch
+ * provision's provisioning file): offered what config_parse_extended() does
+ * not know before it is reported as unknown. */
+enum config_ext_result {
+	CONFIG_EXT_UNKNOWN, /* not the extension's either: reported as unknown */
+	CONFIG_EXT_TAKEN,   /* the extension's, and good */
+	CONFIG_EXT_BAD,     /* the extension's, and bad: the reason in WHY */
+	CONFIG_EXT_AS,      /* stands for the known setting *AS_NAME = AS_VALUE,
+			     * which is read in its place, on its line */
+};
+
+struct config_extension {
+	/* Whether a heading [NAME] that the file does not have starts a
+	 * section of the extension's; every setting under it then goes to
+	 * SETTING. NULL: none does. */
+	bool (*section)(void *user, const char *name);
+	/* NAME = VALUE on LINE in SECTION ("council", "destination waste",
+	 * or one of the extension's own) that the file does not have. WHY
+	 * (WHYSIZE bytes) takes the reason for CONFIG_EXT_BAD, written after
+	 * "[SECTION] NAME: "; AS_VALUE (AS_SIZE bytes) the value for
+	 * CONFIG_EXT_AS, and *AS_NAME a string that outlives the parse. */
+	enum config_ext_result (*setting)(void *user, int line, const char *section,
+					  const char *name, const char *value, char *why,
+					  size_t whysize, const char **as_name, char *as_value,
+					  size_t as_size);
+	/* Told of each setting the file has once it is read and good (and of
+	 * what a CONFIG_EXT_AS stood for), with its LINE. NULL: not told. */
+	void (*seen)(void *user, int line, const char *section, const char *name,
+		     const char *value);
+	void *user;
+};
+
 /* Reads the configuration file at PATH (at most CONFIG_FILE_MAX bytes) into
  * OUT, starting from config_defaults(). P is emptied first and receives
  * every problem found.
@@ -117,9 +173,14 @@ struct config_problems {
  *    directory): the reason in E (without PATH, which the caller shows);
  *    P is empty and OUT holds the defaults.
  *  - HATCH_ERR_NOMEM: the file could not be held in memory.
- * Only here, not in config_parse(), is each destination's secret file
- * (api_key_file, secret_file, client_key) looked at on disk: a missing one,
- * or one that users other than the owner may read, is a problem on its line.
+ * Only here, not in config_parse(), are files looked at on disk:
+ *  - the file itself: one that users other than its owner may change, or
+ *    whose owner is neither root nor the user reading it, is a problem on
+ *    line 0;
+ *  - each destination's secret file (api_key_file, secret_file,
+ *    client_key), as config_check_secret() does: a problem on its line;
+ *  - its ca_bundle and client_cert, when they exist: one that users other
+ *    than its owner may change is a problem on its line.
  * E may be NULL. Uses inih's process-wide options for the length of the call
  * (and puts them back): not for two threads at once. */
 enum hatch_err config_load(const char *path, struct config *out, struct config_problems *p,
@@ -131,6 +192,48 @@ enum hatch_err config_load(const char *path, struct config *out, struct config_p
  * one problem on line 0 and is not read. Looks at no file named in TEXT. */
 enum hatch_err config_parse(const char *text, size_t len, struct config *out,
 			    struct config_problems *p) HATCH_MUST_CHECK;
+
+/* As config_parse(), with the settings and sections of a file that extends
+ * the configuration file offered to X (which may be NULL) before they are
+ * reported. Looks at no file named in TEXT. */
+enum hatch_err config_parse_extended(const char *text, size_t len,
+				     const struct config_extension *x, struct config *out,
+				     struct config_problems *p) HATCH_MUST_CHECK;
+
+/* Writes C as the text of a configuration file into *OUT (NUL-terminated,
+ * *LEN bytes, caller frees with mem_free): every section in the order of
+ * docs/configuration.md, every setting of the fixed sections (but an empty
+ * database or journeys path, and an empty device id), and each destination
+ * with the settings it has. config_parse() of the text gives C back (but
+ * each destination's line). C must be as config_parse() leaves it.
+ *  - HATCH_ERR_INPUT: a text value that a file cannot hold (one that starts
+ *    or ends with a space, or has " ;" in it, which would start a comment),
+ *    named in E;
+ *  - HATCH_ERR_LIMIT: the text would be larger than CONFIG_FILE_MAX;
+ *  - HATCH_ERR_NOMEM.
+ * E may be NULL. */
+enum hatch_err config_format(const struct config *c, char **out, size_t *len,
+			     struct hatch_error *e) HATCH_MUST_CHECK;
+
+/* The user a kiosk's secret files must belong to: the user running the
+ * program, or when that is root (checking or provisioning on the service's
+ * behalf) the service's user, $HATCH_SERVICE_USER or else "hatch", when
+ * such a user exists, and root otherwise. NAME gets its name (or its
+ * number when it has none). */
+struct config_owner {
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+};
+void config_secret_owner(struct config_owner *o);
+
+/* Looks at a secret file on disk: it must exist, be a regular file, belong
+ * to config_secret_owner()'s user, and be neither readable nor writable by
+ * anyone else, since whoever can read it can send as the kiosk and whoever
+ * can change it can make the kiosk send elsewhere. When not, says why in
+ * WHY (WHYSIZE bytes; the path quoted, shortened when long) and returns
+ * false. */
+bool config_check_secret(const char *path, char *why, size_t whysize);
 
 /* The destination called NAME in C (borrowed from C), or NULL when there is
  * none. */

@@ -4,9 +4,12 @@
  * a line of the input (0 for the whole file) with a short, printable ASCII
  * reason; whatever it keeps is a setting that the rules allow (destinations
  * included: named once, https links without a user name, absolute paths,
- * pins, keys and service codes of the right form); the same
- * input gives the same result; and inih's process-wide options are left as
- * they were. It allocates nothing, so there is no fault injection here.
+ * pins, keys and service codes of the right form; the device id and the
+ * staff settings); the same input gives the same result; inih's
+ * process-wide options are left as they were; and whatever it keeps,
+ * config_format() writes as text that reads back as the same settings
+ * (hatch provision writes its files so). The parse allocates nothing;
+ * config_format's allocations are tested for failure in test_config.
  * Violations abort so that the fuzzer reports them. */
 #include <ini.h>
 #include <stdarg.h>
@@ -170,6 +173,16 @@ static void fc_check_config(const struct config *c)
 	FC_CHECK(!c->journeys[0] || c->journeys[0] == '/', "journeys not absolute");
 	FC_CHECK(c->retention_days >= 1 && c->retention_days <= 365, "retention_days %d",
 		 c->retention_days);
+	FC_CHECK(fc_terminated(c->device_id, sizeof c->device_id), "device id not terminated");
+	for (const char *s = c->device_id; *s; s++)
+		FC_CHECK((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+				 (*s >= '0' && *s <= '9') || strchr("._-", *s),
+			 "device id \"%s\"", c->device_id);
+	FC_CHECK(c->staff_entry == CONFIG_STAFF_BOTH || c->staff_entry == CONFIG_STAFF_CORNER ||
+			 c->staff_entry == CONFIG_STAFF_KEYS,
+		 "staff entry %d", (int)c->staff_entry);
+	FC_CHECK(c->staff_seconds >= 60 && c->staff_seconds <= 3600, "staff_seconds %d",
+		 c->staff_seconds);
 	FC_CHECK(c->ndestinations <= CONFIG_MAX_DESTINATIONS, "%zu destinations",
 		 c->ndestinations);
 	for (size_t i = 0; i < c->ndestinations; i++)
@@ -235,6 +248,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FC_CHECK(p.v[i].line == p2.v[i].line &&
 			     !strcmp(p.v[i].reason, p2.v[i].reason),
 			 "problem %zu differs the second time", i);
+
+	/* A good file written back reads as itself. One near the size limit
+	 * may not fit once every default is written out. */
+	char *out;
+	size_t outlen;
+	struct hatch_error e;
+	enum hatch_err frc = rc == HATCH_OK ? config_format(&c, &out, &outlen, &e) : HATCH_ERR_LIMIT;
+	FC_CHECK(frc == HATCH_OK || frc == HATCH_ERR_LIMIT, "config_format: %d %s", (int)frc,
+		 e.msg);
+	if (frc == HATCH_OK) {
+		enum hatch_err rc3 = config_parse(out, outlen, &again, &p2);
+		FC_CHECK(rc3 == HATCH_OK, "the written file has %zu problems, the first on "
+					  "line %d: %s\n%s",
+			 p2.n, p2.n ? p2.v[0].line : 0, p2.n ? p2.v[0].reason : "", out);
+		FC_CHECK(again.ndestinations == c.ndestinations, "destinations lost");
+		for (size_t i = 0; i < c.ndestinations; i++)
+			again.destinations[i].line = c.destinations[i].line;
+		FC_CHECK(!memcmp(&c, &again, sizeof c),
+			 "the written file reads as another configuration:\n%s", out);
+		mem_free(out);
+	}
 	mem_free(text);
 	return 0;
 }

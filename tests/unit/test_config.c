@@ -1,6 +1,8 @@
 /* Unit tests for platform/config: the defaults, a full file, comments and
  * line endings, every kind of problem on the line it is on, destinations and
- * their rules, and loading a file from disk, with the secret files it names. */
+ * their rules, the device and staff settings, loading a file from disk with
+ * the checks of the file itself, its secret and certificate files, writing
+ * a configuration back (config_format), and a file that extends it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +32,8 @@ static void write_file(const char *name, const char *text, size_t n, char *path,
 	assert_non_null(f);
 	assert_int_equal(fwrite(text, 1, n, f), n);
 	fclose(f);
+	/* Whatever the umask, a file only its owner may change. */
+	assert_int_equal(chmod(path, 0644), 0);
 }
 
 static enum hatch_err parse(const char *text, struct config *c, struct config_problems *p)
@@ -80,6 +85,10 @@ static void defaults(void **state)
 	assert_int_equal(c.retention_days, 7);
 	assert_int_equal(c.ndestinations, 0);
 	assert_null(config_destination_find(&c, "waste-services"));
+	assert_string_equal(c.device_id, "");
+	assert_int_equal(c.staff_entry, CONFIG_STAFF_BOTH);
+	assert_true(c.staff_pause);
+	assert_int_equal(c.staff_seconds, 600);
 
 	/* An empty file, and one of only comments, is the defaults. */
 	struct config d;
@@ -538,8 +547,8 @@ static void unknown_section_and_key(void **state)
 	assert_int_equal(p.v[0].line, 3);
 	assert_string_equal(p.v[0].reason,
 			    "[destinations] is not a known section, and its settings are "
-			    "not read; the sections are [council], [kiosk], [display], "
-			    "[storage] and [destination NAME]");
+			    "not read; the sections are [device], [council], [kiosk], "
+			    "[display], [storage], [staff] and [destination NAME]");
 	assert_int_equal(p.v[1].line, 7);
 	assert_string_equal(p.v[1].reason,
 			    "[kiosk] idle_timout: is not a known setting; [kiosk] has "
@@ -1249,6 +1258,546 @@ static void destination_secret_files(void **state)
 	assert_int_equal(config_parse(text, (size_t)n, &c, &p), HATCH_OK);
 }
 
+
+static void device_and_staff(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_problems p;
+	assert_int_equal(parse("[device]\nid = Library.Ground_1-a\n"
+			       "[staff]\nentry = keys\npause_timeout = no\nsession_timeout = 60\n",
+			       &c, &p),
+			 HATCH_OK);
+	assert_string_equal(c.device_id, "Library.Ground_1-a");
+	assert_int_equal(c.staff_entry, CONFIG_STAFF_KEYS);
+	assert_false(c.staff_pause);
+	assert_int_equal(c.staff_seconds, 60);
+	assert_int_equal(parse("[staff]\nentry = corner\npause_timeout = yes\n"
+			       "session_timeout = 3600\n",
+			       &c, &p),
+			 HATCH_OK);
+	assert_int_equal(c.staff_entry, CONFIG_STAFF_CORNER);
+	assert_true(c.staff_pause);
+	assert_int_equal(c.staff_seconds, 3600);
+	/* Sixty-four characters are allowed. */
+	char text[256];
+	snprintf(text, sizeof text, "[device]\nid = %064d\n", 7);
+	assert_int_equal(parse(text, &c, &p), HATCH_OK);
+	assert_int_equal(strlen(c.device_id), 64);
+
+	static const char *const bad_ids[] = {
+		"", "kiosk 1", "kiosk/1", "k\xC3\xB6sk", "kiosk;1", "kiosk:1",
+		"00000000000000000000000000000000000000000000000000000000000000000",
+	};
+	for (size_t i = 0; i < sizeof bad_ids / sizeof *bad_ids; i++) {
+		snprintf(text, sizeof text, "[device]\n\nid = %s\n", bad_ids[i]);
+		assert_int_equal(parse(text, &c, &p), HATCH_ERR_INPUT);
+		expect_count(&p, 1);
+		expect(&p, 0, 3, "[device] id: ");
+		expect(&p, 0, 3, "is not a device id; use 1 to 64 letters, digits, '.', '_' and "
+				 "'-', as in library-ground-1");
+		assert_string_equal(c.device_id, "");
+	}
+	assert_int_equal(parse("[staff]\nentry = door\npause_timeout = true\n"
+			       "session_timeout = 59\nlockout_attempts = 3\n"
+			       "[kiosk]\nentry = keys\n",
+			       &c, &p),
+			 HATCH_ERR_INPUT);
+	expect_count(&p, 5);
+	expect(&p, 0, 2, "[staff] entry: \"door\" is not a way in; use corner (five taps on "
+			 "the hidden corner), keys (the key combination) or both");
+	expect(&p, 1, 3, "[staff] pause_timeout: \"true\" is not yes or no");
+	expect(&p, 2, 4, "[staff] session_timeout: 59 is out of range; use seconds from 60 "
+			 "to 3600");
+	/* Five tries before a lockout is fixed, not a setting. */
+	expect(&p, 3, 5, "[staff] lockout_attempts: is not a known setting; [staff] has entry, "
+			 "pause_timeout and session_timeout");
+	expect(&p, 4, 7, "[kiosk] entry: is not a setting of [kiosk]; put it under [staff]");
+	assert_int_equal(c.staff_entry, CONFIG_STAFF_BOTH);
+	assert_true(c.staff_pause);
+	assert_int_equal(c.staff_seconds, 600);
+	assert_int_equal(parse("id = x\n", &c, &p), HATCH_ERR_INPUT);
+	expect(&p, 0, 1, "id: comes before any section heading; put it under [device]");
+}
+
+/* Another user than the one running the tests, and a file that belongs to
+ * them, in DIR/NAME with MODE: as root, the file made and given to nobody;
+ * otherwise /etc/passwd, which belongs to root. */
+static const char *others_file(const char *name, mode_t mode, char *path, size_t size)
+{
+	if (geteuid() != 0)
+		return "/etc/passwd";
+	write_file(name, "k3y\n", 4, path, size);
+	struct passwd *pw = getpwnam("nobody");
+	assert_non_null(pw);
+	assert_int_equal(chown(path, pw->pw_uid, pw->pw_gid), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+/* Secret files: their owner, and writable as well as readable by others. */
+static void secret_owner_and_modes(void **state)
+{
+	(void)state;
+	char key[512], other[512], conf[512], text[2048];
+	struct config c;
+	struct config_problems p;
+	struct hatch_error e = {""};
+	struct config_owner o;
+	write_file("waste.key", "k3y\n", 4, key, sizeof key);
+	assert_int_equal(chmod(key, 0600), 0);
+	const char *theirs = others_file("theirs.key", 0600, other, sizeof other);
+	int n = snprintf(text, sizeof text,
+			 "[destination waste]\nadapter = open311\nurl = https://a.example/\n"
+			 "api_key_file = %s\n"
+			 "[destination parish]\nadapter = webhook\nurl = https://b.example/\n"
+			 "secret_file = %s\n",
+			 key, theirs);
+	write_file("hatch.conf", text, (size_t)n, conf, sizeof conf);
+	config_secret_owner(&o);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_ERR_INPUT);
+	expect_count(&p, 1);
+	expect(&p, 0, 8, "[destination parish] secret_file: ");
+	char want[256];
+	snprintf(want, sizeof want, " belongs to %s, not to %s, the kiosk's user; whoever owns "
+				    "it can read and change it: chown %s ",
+		 geteuid() == 0 ? "nobody" : "root", o.name, o.name);
+	expect(&p, 0, 8, want);
+	assert_string_equal(config_destination_find(&c, "parish")->secret_file, "");
+
+	/* Writable by the group or by everyone, though not readable. */
+	static const mode_t writable[] = {0620, 0602, 0622};
+	for (size_t i = 0; i < sizeof writable / sizeof *writable; i++) {
+		n = snprintf(text, sizeof text,
+			     "[destination waste]\nadapter = open311\nurl = https://a.example/\n"
+			     "api_key_file = %s\n",
+			     key);
+		write_file("hatch.conf", text, (size_t)n, conf, sizeof conf);
+		assert_int_equal(chmod(key, writable[i]), 0);
+		assert_int_equal(config_load(conf, &c, &p, &e), HATCH_ERR_INPUT);
+		expect_count(&p, 1);
+		expect(&p, 0, 4, "[destination waste] api_key_file: ");
+		expect(&p, 0, 4, "can be changed by other users; make it the kiosk's user's "
+				 "alone: chmod 600 ");
+	}
+	/* Readable and writable: readable is said. */
+	assert_int_equal(chmod(key, 0666), 0);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_ERR_INPUT);
+	expect(&p, 0, 4, "is readable by other users");
+	assert_int_equal(chmod(key, 0600), 0);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_OK);
+	/* Read only by its owner is as good. */
+	assert_int_equal(chmod(key, 0400), 0);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_OK);
+	assert_true(config_check_secret(key, want, sizeof want));
+	assert_int_equal(chmod(key, 0600), 0);
+}
+
+/* Root checks for the service's user: $HATCH_SERVICE_USER, else hatch,
+ * when there is such a user; root itself when there is not. */
+static void secret_owner_for_root(void **state)
+{
+	(void)state;
+	struct config_owner o;
+	char key[512], why[256];
+	const char *was = getenv("HATCH_SERVICE_USER");
+	if (geteuid() != 0) {
+		/* Anyone else checks for themselves, whatever the variable says. */
+		assert_int_equal(setenv("HATCH_SERVICE_USER", "root", 1), 0);
+		config_secret_owner(&o);
+		assert_int_equal(o.uid, geteuid());
+		assert_false(config_check_secret("/etc/passwd", why, sizeof why));
+		assert_non_null(strstr(why, "belongs to root, not to "));
+	} else {
+		struct passwd *nobody = getpwnam("nobody");
+		assert_non_null(nobody);
+		uid_t nobody_uid = nobody->pw_uid;
+		assert_int_equal(setenv("HATCH_SERVICE_USER", "nobody", 1), 0);
+		config_secret_owner(&o);
+		assert_int_equal(o.uid, nobody_uid);
+		assert_string_equal(o.name, "nobody");
+		/* A file of root's is one the kiosk could not read. */
+		write_file("root.key", "k3y\n", 4, key, sizeof key);
+		assert_int_equal(chmod(key, 0600), 0);
+		assert_false(config_check_secret(key, why, sizeof why));
+		assert_non_null(strstr(why, " belongs to root, not to nobody, the kiosk's user"));
+		assert_int_equal(chown(key, nobody_uid, (gid_t)-1), 0);
+		assert_true(config_check_secret(key, why, sizeof why));
+		/* With no such user, root's own files. */
+		assert_int_equal(setenv("HATCH_SERVICE_USER", "no-such-user-here", 1), 0);
+		config_secret_owner(&o);
+		assert_int_equal(o.uid, 0);
+		assert_string_equal(o.name, "root");
+		assert_false(config_check_secret(key, why, sizeof why));
+		assert_non_null(strstr(why, " belongs to nobody, not to root"));
+	}
+	if (was)
+		assert_int_equal(setenv("HATCH_SERVICE_USER", was, 1), 0);
+	else
+		assert_int_equal(unsetenv("HATCH_SERVICE_USER"), 0);
+}
+
+/* The file itself: not to be changed by others; root's or the reader's. */
+static void config_file_itself(void **state)
+{
+	(void)state;
+	char conf[512], other[512];
+	struct config c;
+	struct config_problems p;
+	struct hatch_error e = {""};
+	static const char text[] = "[kiosk]\nidle_timeout = abc\n";
+	write_file("hatch.conf", text, sizeof text - 1, conf, sizeof conf);
+	assert_int_equal(chmod(conf, 0664), 0);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_ERR_INPUT);
+	assert_string_equal(e.msg, "2 problems in the configuration");
+	expect_count(&p, 2);
+	/* The whole file's problem first. */
+	assert_int_equal(p.v[0].line, 0);
+	assert_string_equal(p.v[0].reason, "the file can be changed by other users, who could "
+					   "send submissions elsewhere: chmod go-w on it");
+	expect(&p, 1, 2, "[kiosk] idle_timeout: ");
+	assert_int_equal(chmod(conf, 0646), 0);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_ERR_INPUT);
+	expect(&p, 0, 0, "the file can be changed by other users");
+	/* A good file that others may change is still refused. */
+	write_file("hatch.conf", "[display]\ndpi = 100\n", 20, conf, sizeof conf);
+	assert_int_equal(chmod(conf, 0666), 0);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_ERR_INPUT);
+	expect_count(&p, 1);
+	assert_int_equal(c.dpi, 100);
+	assert_int_equal(chmod(conf, 0640), 0);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_OK);
+	/* Another user's (made only by root; anyone else has their own file
+	 * above, which is good). */
+	if (geteuid() == 0) {
+		write_file("theirs.conf", "[display]\ndpi = 100\n", 20, other, sizeof other);
+		struct passwd *pw = getpwnam("nobody");
+		assert_non_null(pw);
+		assert_int_equal(chown(other, pw->pw_uid, pw->pw_gid), 0);
+		assert_int_equal(config_load(other, &c, &p, &e), HATCH_ERR_INPUT);
+		expect_count(&p, 1);
+		assert_int_equal(p.v[0].line, 0);
+		assert_string_equal(p.v[0].reason, "the file belongs to nobody, who could change "
+						   "where submissions go; it must belong to root: "
+						   "chown root on it");
+	}
+}
+
+/* A CA bundle or a client certificate that others may change. */
+static void certificate_files(void **state)
+{
+	(void)state;
+	char key[512], ca[512], crt[512], conf[512], text[2048];
+	struct config c;
+	struct config_problems p;
+	struct hatch_error e = {""};
+	write_file("w.key", "k3y\n", 4, key, sizeof key);
+	assert_int_equal(chmod(key, 0600), 0);
+	write_file("ca.pem", "-\n", 2, ca, sizeof ca);
+	write_file("kiosk.crt", "-\n", 2, crt, sizeof crt);
+	int n = snprintf(text, sizeof text,
+			 "[destination w]\nadapter = webhook\nurl = https://a.example/\n"
+			 "secret_file = %s\nca_bundle = %s\nclient_cert = %s\nclient_key = %s\n",
+			 key, ca, crt, key);
+	write_file("hatch.conf", text, (size_t)n, conf, sizeof conf);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_OK);
+	assert_int_equal(chmod(ca, 0666), 0);
+	assert_int_equal(chmod(crt, 0664), 0);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_ERR_INPUT);
+	expect_count(&p, 2);
+	expect(&p, 0, 5, "[destination w] ca_bundle: ");
+	expect(&p, 0, 5, " can be changed by other users, who could then have the kiosk trust "
+			 "a server of theirs: chmod go-w ");
+	expect(&p, 1, 6, "[destination w] client_cert: ");
+	assert_string_equal(c.destinations[0].ca_bundle, "");
+	/* One that is not there is the connection's to report. */
+	assert_int_equal(unlink(ca), 0);
+	assert_int_equal(chmod(crt, 0644), 0);
+	assert_int_equal(config_load(conf, &c, &p, &e), HATCH_OK);
+}
+
+/* B is A read again: the same settings, destinations on other lines. */
+static void expect_same_config(const struct config *a, struct config *b)
+{
+	assert_int_equal(a->ndestinations, b->ndestinations);
+	for (size_t i = 0; i < b->ndestinations; i++)
+		b->destinations[i].line = a->destinations[i].line;
+	assert_memory_equal(a, b, sizeof *a);
+}
+
+/* Formats A, checks the text reads back as A, and returns the text. */
+static char *round_trip(const struct config *a)
+{
+	char *text;
+	size_t len;
+	struct hatch_error e = {""};
+	static struct config b;
+	struct config_problems p;
+	if (config_format(a, &text, &len, &e) != HATCH_OK)
+		fail_msg("config_format: %s", e.msg);
+	assert_int_equal(strlen(text), len);
+	if (config_parse(text, len, &b, &p) != HATCH_OK) {
+		print_message("%s", text);
+		expect_count(&p, 0);
+	}
+	expect_same_config(a, &b);
+	return text;
+}
+
+static void format_defaults(void **state)
+{
+	(void)state;
+	struct config c;
+	config_defaults(&c);
+	char *text = round_trip(&c);
+	assert_string_equal(text, "[council]\n"
+				  "name = Demonstration District Council\n"
+				  "colour = #1d70b8\n"
+				  "\n"
+				  "[kiosk]\n"
+				  "languages = en, cy, pl, ro, pa, ur, ar\n"
+				  "idle_timeout = 120\n"
+				  "timeout_warning = 30\n"
+				  "tracking_url = https://council.example/track/{reference}\n"
+				  "\n"
+				  "[display]\n"
+				  "dpi = 96\n"
+				  "\n"
+				  "[storage]\n"
+				  "retention_days = 7\n"
+				  "\n"
+				  "[staff]\n"
+				  "entry = both\n"
+				  "pause_timeout = yes\n"
+				  "session_timeout = 600\n");
+	mem_free(text);
+}
+
+static void format_round_trip(void **state)
+{
+	(void)state;
+	static struct config c;
+	struct config_problems p;
+	/* Everything: the full file's kiosk and storage, destinations, the
+	 * device and staff. */
+	static char text[8192];
+	const char *dests = strstr(destinations_text, "[destination waste-services]");
+	assert_non_null(dests);
+	int n = snprintf(text, sizeof text,
+			 "[device]\nid = kiosk-7\n[staff]\nentry = corner\n"
+			 "pause_timeout = no\nsession_timeout = 900\n"
+			 "[kiosk]\ntracking_url =\nlanguages = cy, en\njourneys = /srv/hatch/journeys\n"
+			 "[storage]\ndatabase = /var/lib/hatch/hatch.db\n%s",
+			 dests);
+	assert_true(n > 0 && (size_t)n < sizeof text);
+	assert_int_equal(config_parse(text, (size_t)n, &c, &p), HATCH_OK);
+	assert_int_equal(c.ndestinations, 3);
+	char *out = round_trip(&c);
+	assert_non_null(strstr(out, "[device]\nid = kiosk-7\n\n[council]\n"));
+	assert_non_null(strstr(out, "\n[destination waste-services]\nadapter = open311\n"
+				    "url = https://311.example.gov.uk/open311/v2/\n"
+				    "api_key_file = /etc/hatch/secrets/waste.key\n"));
+	assert_non_null(strstr(out, "format = xml\nservice.missed-bin = 4\n"
+				    "service.fly-tipping = FT-01\n"));
+	/* A webhook has no format line. */
+	assert_non_null(strstr(out, "[destination parish-council]\nadapter = webhook\n"
+				    "url = https://hooks.example.org/hatch?kiosk=library\n"
+				    "secret_file = /etc/hatch/secrets/parish.hmac\n"
+				    "seal_key = " SEAL "\n\n"));
+	assert_non_null(strstr(out, "journeys = /srv/hatch/journeys\n"));
+	assert_non_null(strstr(out, "tracking_url =\n"));
+	assert_non_null(strstr(out, "entry = corner\npause_timeout = no\nsession_timeout = 900\n"));
+	mem_free(out);
+
+	/* A value that starts with ';' is kept by leaving out the space. */
+	assert_int_equal(parse("[council]\nname =;Cyngor\n", &c, &p), HATCH_OK);
+	assert_string_equal(c.council, ";Cyngor");
+	out = round_trip(&c);
+	assert_non_null(strstr(out, "name =;Cyngor\n"));
+	mem_free(out);
+}
+
+static void format_refusals(void **state)
+{
+	(void)state;
+	static struct config c;
+	char *text = (char *)1;
+	size_t len = 1;
+	struct hatch_error e = {""};
+	config_defaults(&c);
+	snprintf(c.council, sizeof c.council, "%s", "Council ; of Example");
+	assert_int_equal(config_format(&c, &text, &len, &e), HATCH_ERR_INPUT);
+	assert_null(text);
+	assert_int_equal(len, 0);
+	assert_string_equal(e.msg, "[council] name: \"Council ; of Example\" has a ';' after a "
+				   "space, which would start a comment");
+	snprintf(c.council, sizeof c.council, "%s", " Council");
+	assert_int_equal(config_format(&c, &text, &len, &e), HATCH_ERR_INPUT);
+	assert_string_equal(e.msg, "[council] name: \" Council\" starts or ends with a space, "
+				   "which a file cannot keep");
+	config_defaults(&c);
+	snprintf(c.destinations[0].name, sizeof c.destinations[0].name, "w");
+	c.destinations[0].adapter = CONFIG_ADAPTER_WEBHOOK;
+	snprintf(c.destinations[0].url, sizeof c.destinations[0].url, "https://a.example/");
+	snprintf(c.destinations[0].secret_file, sizeof c.destinations[0].secret_file,
+		 "/s\t;x");
+	c.ndestinations = 1;
+	assert_int_equal(config_format(&c, &text, &len, &e), HATCH_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "[destination w] secret_file: "));
+
+	/* Larger than a file may be. */
+	config_defaults(&c);
+	for (size_t i = 0; i < CONFIG_MAX_DESTINATIONS; i++) {
+		struct config_destination *d = &c.destinations[i];
+		snprintf(d->name, sizeof d->name, "d%zu", i);
+		d->adapter = CONFIG_ADAPTER_WEBHOOK;
+		snprintf(d->url, sizeof d->url, "https://a.example/");
+		d->secret_file[0] = '/';
+		memset(d->secret_file + 1, 's', sizeof d->secret_file - 2);
+		d->secret_file[sizeof d->secret_file - 1] = '\0';
+	}
+	c.ndestinations = CONFIG_MAX_DESTINATIONS;
+	assert_int_equal(config_format(&c, &text, &len, &e), HATCH_ERR_LIMIT);
+	assert_null(text);
+	assert_string_equal(e.msg, "the configuration would be larger than a file may be");
+}
+
+/* Every allocation config_format makes may fail, and nothing is kept. */
+static void format_out_of_memory(void **state)
+{
+	(void)state;
+	static struct config c;
+	struct config_problems p;
+	assert_int_equal(parse(destinations_text, &c, &p), HATCH_OK);
+	char *text = NULL;
+	size_t len;
+	struct hatch_error e = {""};
+	long k;
+	for (k = 1; k < 1000; k++) {
+		mem_fail_after(k, 0);
+		enum hatch_err rc = config_format(&c, &text, &len, &e);
+		mem_fail_after(0, 0);
+		if (rc == HATCH_OK)
+			break;
+		assert_int_equal(rc, HATCH_ERR_NOMEM);
+		assert_null(text);
+		assert_string_equal(e.msg, "out of memory");
+	}
+	assert_true(k > 1 && k < 1000);
+	mem_free(text);
+}
+
+/* The extension of test_extended: [account NAME] sections of its own,
+ * key = V standing for api_key_file = /secrets/DESTINATION.key, and
+ * colour_name taken in [council]. */
+struct ext_seen {
+	int account_lines[8];
+	size_t naccounts;
+	char section[64];
+	char told[512]; /* what seen() was told: "LINE section.name=value;" */
+};
+
+static void ext_told(void *user, int line, const char *section, const char *name,
+		     const char *value)
+{
+	struct ext_seen *seen = user;
+	size_t o = strlen(seen->told);
+	snprintf(seen->told + o, sizeof seen->told - o, "%d %s.%s=%s;", line, section, name,
+		 value);
+}
+
+static bool ext_section(void *user, const char *name)
+{
+	(void)user;
+	return !strncmp(name, "account ", 8);
+}
+
+static enum config_ext_result ext_setting(void *user, int line, const char *section,
+					  const char *name, const char *value, char *why,
+					  size_t whysize, const char **as_name, char *as_value,
+					  size_t as_size)
+{
+	struct ext_seen *seen = user;
+	if (!strncmp(section, "account ", 8)) {
+		if (strcmp(name, "pin_file"))
+			return CONFIG_EXT_UNKNOWN;
+		if (value[0] != '/') {
+			snprintf(why, whysize, "\"%s\" is not an absolute path", value);
+			return CONFIG_EXT_BAD;
+		}
+		seen->account_lines[seen->naccounts++] = line;
+		snprintf(seen->section, sizeof seen->section, "%s", section);
+		return CONFIG_EXT_TAKEN;
+	}
+	if (!strcmp(section, "council") && !strcmp(name, "colour_name"))
+		return CONFIG_EXT_TAKEN;
+	if (!strncmp(section, "destination ", 12) && !strcmp(name, "key")) {
+		*as_name = "api_key_file";
+		snprintf(as_value, as_size, "/secrets/%s.key", section + 12);
+		return CONFIG_EXT_AS;
+	}
+	return CONFIG_EXT_UNKNOWN;
+}
+
+static void extended(void **state)
+{
+	(void)state;
+	static struct config c;
+	struct config_problems p;
+	struct ext_seen seen = {{0}, 0, "", ""};
+	struct config_extension x = {ext_section, ext_setting, ext_told, &seen};
+	static const char text[] = "[council]\n"
+				   "name = A\n"
+				   "colour_name = green\n"
+				   "colour_nom = vert\n"
+				   "[account alex]\n"
+				   "pin_file = /p/alex\n"
+				   "pin = 1234\n"
+				   "pin_file = p/alex\n"
+				   "= 5\n"
+				   "[destination waste]\n"
+				   "adapter = open311\n"
+				   "url = https://a.example/\n"
+				   "key = s3cret\n"
+				   "[destination two]\n"
+				   "adapter = open311\n"
+				   "url = https://a.example/\n"
+				   "api_key_file = /k\n"
+				   "key = again\n"
+				   "[accounts]\n";
+	assert_int_equal(config_parse_extended(text, sizeof text - 1, &x, &c, &p),
+			 HATCH_ERR_INPUT);
+	expect_count(&p, 6);
+	expect(&p, 0, 4, "[council] colour_nom: is not a known setting; [council] has name and "
+			 "colour");
+	expect(&p, 1, 7, "[account alex] pin: is not a known setting");
+	expect(&p, 2, 8, "[account alex] pin_file: \"p/alex\" is not an absolute path");
+	expect(&p, 3, 9, "[account alex]: a line has '=' with no setting name before it");
+	/* What the extension's setting stands for is read as that setting. */
+	expect(&p, 4, 18, "[destination two] api_key_file: is set again (first on line 17)");
+	expect(&p, 5, 19, "[accounts] is not a known section");
+	assert_int_equal(seen.naccounts, 1);
+	assert_int_equal(seen.account_lines[0], 6);
+	assert_string_equal(seen.section, "account alex");
+	assert_string_equal(config_destination_find(&c, "waste")->api_key_file, "/secrets/waste.key");
+	/* Told of every good setting, and of what key = stood for, not of the
+	 * extension's own or of a bad one. */
+	assert_string_equal(seen.told, "2 council.name=A;"
+				       "11 destination waste.adapter=open311;"
+				       "12 destination waste.url=https://a.example/;"
+				       "13 destination waste.api_key_file=/secrets/waste.key;"
+				       "15 destination two.adapter=open311;"
+				       "16 destination two.url=https://a.example/;"
+				       "17 destination two.api_key_file=/k;");
+	/* Without the extension all of it is unknown, as in config_parse. */
+	static struct config d;
+	assert_int_equal(config_parse_extended(text, sizeof text - 1, NULL, &d, &p),
+			 HATCH_ERR_INPUT);
+	expect(&p, 0, 3, "[council] colour_name: is not a known setting");
+	expect(&p, 2, 5, "[account alex] is not a known section");
+	assert_string_equal(config_destination_find(&d, "waste")->api_key_file, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1282,6 +1831,16 @@ int main(void)
 		cmocka_unit_test(destination_required_keys),
 		cmocka_unit_test(destination_services),
 		cmocka_unit_test(destination_secret_files),
+		cmocka_unit_test(device_and_staff),
+		cmocka_unit_test(secret_owner_and_modes),
+		cmocka_unit_test(secret_owner_for_root),
+		cmocka_unit_test(config_file_itself),
+		cmocka_unit_test(certificate_files),
+		cmocka_unit_test(format_defaults),
+		cmocka_unit_test(format_round_trip),
+		cmocka_unit_test(format_refusals),
+		cmocka_unit_test(format_out_of_memory),
+		cmocka_unit_test(extended),
 	};
 	return cmocka_run_group_tests_name("config", tests, support_dir_setup, support_dir_teardown);
 }
