@@ -18,11 +18,13 @@
 #include "store/store_int.h"
 
 /* The Argon2id cost of a PIN hash: 4 passes over 64 MiB, one thread (what
- * libsodium's argon2id does). One verification took 130-145 ms (median
- * 138 ms, `make bench`'s staff.pin_check_ms) on the development machine
- * (x86-64, libsodium 1.0.18), inside the 100-500 ms aimed at, so that a
- * Raspberry Pi 4, three to four times slower at this memory-bound work,
- * takes about half a second and never a whole one. 64 MiB is libsodium's
+ * libsodium's argon2id does). One check took 113-116 ms (median of 9,
+ * `make bench`'s staff.pin_check_ms; 120-145 ms the slowest, and the bare
+ * verification 130-145 ms while the machine was busy) on the development
+ * machine (x86-64, 2 cores, libsodium 1.0.18): inside the 100-500 ms aimed
+ * at, so that a Raspberry Pi 4, three to four times slower at this
+ * memory-bound work, takes about half a second and never a whole one. Two
+ * passes took 87 ms, three 108 ms: too close to the floor. 64 MiB is libsodium's
  * "interactive" memory, which a Pi with 1 GB can spare beside the kiosk;
  * the time was reached with passes rather than more memory. A PIN of four
  * digits has only 10,000 values, so the hash cannot keep it from someone
