@@ -401,15 +401,16 @@ static void dump_widgets(struct kiosk *k, const char *path, unsigned long frame)
 	size_t n;
 	const struct ui_widget *w = ui_widgets(k->ui, &n);
 	const struct session *s = ui_session(k->ui);
-	static const char *const screens[] = {"welcome", "services", "step", "help"};
+	static const char *const screens[] = {"welcome", "services", "step", "help", "settings"};
 	fprintf(f, "{\"frame\":%lu,\"screen\":\"%s\",\"step\":\"%s\",\"focus\":%d,\"widgets\":[",
 		frame, screens[ui_screen_get(k->ui)],
 		s && ui_screen_get(k->ui) == UI_SCREEN_STEP ? session_step(s)->id : "",
 		ui_focus(k->ui));
 	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%s{\"role\":\"%s\",\"action\":%d,\"arg\":%d,\"x\":%d,\"y\":%d,\"w\":%d,\"h\":%d,\"visible\":%s,\"label\":\"",
+		fprintf(f, "%s{\"role\":\"%s\",\"action\":%d,\"arg\":%d,\"x\":%d,\"y\":%d,\"w\":%d,\"h\":%d,\"visible\":%s,\"checked\":%s,\"label\":\"",
 			i ? "," : "", role_name(w[i].role), (int)w[i].action, w[i].arg, w[i].rect.x,
-			w[i].rect.y, w[i].rect.w, w[i].rect.h, w[i].visible ? "true" : "false");
+			w[i].rect.y, w[i].rect.w, w[i].rect.h, w[i].visible ? "true" : "false",
+			w[i].checked ? "true" : "false");
 		for (const char *p = ui_widget_label(k->ui, &w[i]); *p; p++) {
 			if (*p == '"' || *p == '\\')
 				fputc('\\', f);

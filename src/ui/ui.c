@@ -304,7 +304,10 @@ static bool addr_lookup(struct ui *ui, const char *query, bool by_text, const ch
 	struct ui_addr *ad = &ui->addr;
 	ad->nfound = 0;
 	ad->chosen = -1;
-	snprintf(ad->searched, sizeof ad->searched, "%s", query);
+	/* A whole postcode is shown as it is written: "ZY1 1AA". */
+	char pc[POSTCODE_SIZE];
+	snprintf(ad->searched, sizeof ad->searched, "%s",
+		 !by_text && postcode_normalise(query, pc, sizeof pc) ? pc : query);
 	if (!ad->found)
 		ad->found = mem_calloc(UI_ADDR_MAX, sizeof *ad->found);
 	size_t n = 0;

@@ -273,6 +273,14 @@ year=$(date -d yesterday +%Y)
 
 # to_check: the whole journey, answered quickly, up to check your answers.
 to_check() {
+	to_address || return 1
+	kbd_type "2 Double Row" && kbd_key Return && kbd_key Return && kbd_type "Hatchford" &&
+		kbd_key Return && kbd_type "SW1A 2AA" && kbd_key Return || return 1
+	from_address
+}
+
+# to_address: the journey answered quickly up to the address question.
+to_address() {
 	click_widget role=button label=Start || return 1
 	wait_screen services || return 1
 	click_widget role=tile "label=Report a missed bin collection" || return 1
@@ -283,9 +291,12 @@ to_check() {
 	# Enter moves on to the next box, and continues from the last.
 	kbd_type "$day" && kbd_key Return && kbd_type "$month" && kbd_key Return &&
 		kbd_type "$year" && kbd_key Return || return 1
-	wait_step address || return 1
-	kbd_type "2 Double Row" && kbd_key Return && kbd_key Return && kbd_type "Hatchford" &&
-		kbd_key Return && kbd_type "SW1A 2AA" && kbd_key Return || return 1
+	wait_step address
+}
+
+# from_address: the rest of the journey, after the address, up to check
+# your answers.
+from_address() {
 	local step
 	for step in on-time side-waste tag; do
 		wait_step "$step" || return 1

@@ -28,7 +28,9 @@ ACT = {
     "back": 5, "help": 6, "help_return": 7, "field": 8, "option": 9,
     "change": 10, "send": 11, "finish": 12, "error_link": 13, "key": 14,
     "scroll_up": 15, "scroll_down": 16, "more_time": 17, "start_again": 18,
-    "dismiss": 19,
+    "dismiss": 19, "settings": 20, "lang_switch": 21, "text_size": 22,
+    "contrast": 23, "speech": 24, "extra_time": 25, "addr_pick": 26,
+    "addr_manual": 27, "addr_by_text": 28, "addr_change": 29,
 }
 # Widgets outside the scrolling body: header, footer, keyboard, dialogs.
 FIXED = {ACT[a] for a in ("help", "back", "continue", "send", "finish",

@@ -726,7 +726,7 @@ static void address_found_picked_or_typed(void **state)
 	type(ui, "zy9 9zz");
 	key(ui, UI_KEY_ENTER, false);
 	assert_string_equal(ui_widget_label(ui, &ui_widgets(ui, &n)[find(ui, UI_ACT_ERROR_LINK, 4)]),
-			    "No addresses found for zy9 9zz. Check the postcode, or enter the address yourself");
+			    "No addresses found for ZY9 9ZZ. Check the postcode, or enter the address yourself");
 	tap_on(ui, UI_ACT_FIELD, 4);
 	key(ui, UI_KEY_SELECT_ALL, false);
 	type(ui, "ZY1 1AA");
