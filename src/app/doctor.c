@@ -496,14 +496,21 @@ static void check_database(struct doctor_report *r, struct db_state *ds)
 	doctor_bytes((unsigned long long)c.wal_bytes, wal, sizeof wal);
 	if (c.damaged) {
 		add(r, "database", "", DOCTOR_FAIL,
-		    "damaged (%s%zu problem%s; first: %s): the kiosk moves it aside and carries "
+		    "damaged (%s%zu problem%s; first: %.100s): the kiosk moves it aside and carries "
 		    "what can be read into a fresh one at its next start",
 		    c.problems >= STORE_CHECK_PROBLEMS ? "at least " : "", c.problems,
 		    c.problems == 1 ? "" : "s", c.problem);
 		return;
 	}
 	if (!c.opened || !c.intact) {
-		add(r, "database", "", DOCTOR_FAIL, "cannot be read: %s", c.problem);
+		/* A reader must make the -wal and -shm files a closed database
+		 * lacks: on a full disk it cannot, and neither can the kiosk. */
+		char dir[4096];
+		struct statvfs sv;
+		dir_of(path, dir, sizeof dir);
+		bool full = statvfs(dir, &sv) == 0 && sv.f_bavail == 0;
+		add(r, "database", "", DOCTOR_FAIL, "cannot be read: %s%s", c.problem,
+		    full ? " (the disk is full: SQLite cannot make its -wal and -shm files)" : "");
 		return;
 	}
 	if (!c.hatch) {

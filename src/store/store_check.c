@@ -70,9 +70,24 @@ static int quick_check(sqlite3 *db, struct store_check *out)
 			out->intact = true;
 			continue;
 		}
-		if (!out->problems)
-			one_line(out->problem, sizeof out->problem, row ? row : "(no text)");
-		out->problems++;
+		/* A row may hold several problems, a line each, under a
+		 * "*** in database main ***" heading. */
+		const char *p = row ? row : "(no text)";
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+			if (n && strncmp(p, "*** ", 4) != 0) {
+				if (!out->problems) {
+					char line[256];
+					snprintf(line, sizeof line, "%.*s", (int)n, p);
+					one_line(out->problem, sizeof out->problem, line);
+				}
+				if (out->problems < STORE_CHECK_PROBLEMS)
+					out->problems++;
+			}
+			p += n;
+			if (*p)
+				p++;
+		}
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
