@@ -19,6 +19,7 @@
 #include "sdl/audio.h"
 #include "sdl/sdl.h"
 #include "store/gazetteer.h"
+#include "store/staff.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "ui/ui.h"
@@ -151,7 +152,8 @@ static enum hatch_err host_submit(void *user, struct session *s, const char *lan
 		reference_make(1, 0, reference);
 		return HATCH_OK;
 	}
-	enum hatch_err rc = app_submit(k->store, &k->cfg, s, language, "self-service", reference, &e);
+	enum hatch_err rc =
+		app_submit(k->store, &k->cfg, s, language, ui_staff_id(k->ui), reference, &e);
 	if (rc != HATCH_OK) {
 		fprintf(stderr, "hatch: a submission could not be saved: %s\n", e.msg);
 		return rc;
@@ -220,6 +222,100 @@ static void open_gazetteer(struct kiosk *k, const char *path, const char *db)
 		fprintf(stderr, "hatch: %s: addresses are typed in\n", e.msg);
 }
 
+/* ---- staff ---- */
+
+static enum ui_staff_verdict staff_sign_in(void *user, const char *id, const char *pin,
+					   long *retry_after)
+{
+	struct kiosk *k = user;
+	struct hatch_error e = {""};
+	enum staff_verdict v = STAFF_WRONG;
+	long long wait = 0;
+	enum hatch_err rc = staff_check(k->store, id, pin, platform_now(), &v, &wait, NULL, 0, &e);
+	if (rc != HATCH_OK && rc != HATCH_ERR_INPUT)
+		fprintf(stderr, "hatch: staff sign-in: %s\n", e.msg);
+	*retry_after = (long)wait;
+	return rc == HATCH_OK && v == STAFF_OK ? UI_STAFF_OK
+	       : v == STAFF_LOCKED		 ? UI_STAFF_LOCKED
+						 : UI_STAFF_WRONG;
+}
+
+static void staff_dashboard(void *user, struct ui_dashboard *out)
+{
+	struct kiosk *k = user;
+	struct hatch_error e = {""};
+	struct store_destination_stats *v = NULL;
+	size_t n = 0;
+	long long now = platform_now();
+	if (store_destination_stats(k->store, &v, &n, &e) != HATCH_OK)
+		snprintf(out->note, sizeof out->note, "The outbox cannot be read: %s", e.msg);
+	for (size_t i = 0; i < n && out->ndest < UI_DASH_ROWS; i++) {
+		struct ui_outbox_row *r = &out->dest[out->ndest++];
+		snprintf(r->destination, sizeof r->destination, "%s", v[i].destination);
+		r->queued = (long)v[i].counts[STORE_QUEUED];
+		r->sending = (long)v[i].counts[STORE_SENDING];
+		r->dead = (long)v[i].counts[STORE_DEAD];
+		r->oldest_minutes = v[i].oldest_waiting ? (long)((now - v[i].oldest_waiting) / 60) : -1;
+		out->dead_total += r->dead;
+	}
+	mem_free(v);
+	/* The dead ones come first among those waiting. */
+	struct store_outbox_row *rows = NULL;
+	if (out->dead_total &&
+	    store_outbox_waiting(k->store, UI_DASH_ROWS, &rows, &n, &e) == HATCH_OK) {
+		for (size_t i = 0; i < n && out->ndead < UI_DASH_ROWS; i++) {
+			if (strcmp(rows[i].state, "dead"))
+				continue;
+			struct ui_dead_row *d = &out->dead[out->ndead++];
+			snprintf(d->reference, sizeof d->reference, "%s", rows[i].reference);
+			snprintf(d->destination, sizeof d->destination, "%s", rows[i].destination);
+			snprintf(d->reason, sizeof d->reason, "%s", rows[i].last_error);
+		}
+		mem_free(rows);
+	}
+}
+
+static void staff_retry(void *user, const char *reference, char *note, size_t size)
+{
+	struct kiosk *k = user;
+	struct hatch_error e = {""};
+	size_t n = 0;
+	if (store_retry(k->store, reference, platform_now(), &n, &e) != HATCH_OK) {
+		snprintf(note, size, "Could not send again: %s", e.msg);
+		return;
+	}
+	snprintf(note, size, n == 1 ? "%zu submission will be sent again now."
+				    : "%zu submissions will be sent again now.",
+		 n);
+	sync_nudge(k);
+}
+
+static void staff_deliver_now(void *user, char *note, size_t size)
+{
+	struct kiosk *k = user;
+	if (!k->sync_running) {
+		snprintf(note, size, "No destination is configured: nothing is delivered.");
+		return;
+	}
+	/* Whatever waits for its next attempt is made due now. */
+	struct hatch_error e = {""};
+	struct store_outbox_row *rows = NULL;
+	size_t n = 0, made = 0;
+	if (store_outbox_waiting(k->store, 0, &rows, &n, &e) == HATCH_OK) {
+		for (size_t i = 0; i < n; i++) {
+			size_t one = 0;
+			if (!strcmp(rows[i].state, "queued") &&
+			    store_retry(k->store, rows[i].reference, platform_now(), &one, &e) ==
+				    HATCH_OK)
+				made += one;
+		}
+		mem_free(rows);
+	}
+	snprintf(note, size, "Delivery started for %zu waiting submission%s.", made,
+		 made == 1 ? "" : "s");
+	sync_nudge(k);
+}
+
 /* The screens, once the gazetteer is known. */
 static int kiosk_ui(struct kiosk *k)
 {
@@ -230,6 +326,11 @@ static int kiosk_ui(struct kiosk *k)
 	if (!k->ui) {
 		fprintf(stderr, "hatch: out of memory\n");
 		return 1;
+	}
+	if (k->store) {
+		struct ui_staff_host sh = {k, staff_sign_in, staff_dashboard, staff_retry,
+					   staff_deliver_now, NULL, NULL};
+		ui_set_staff(k->ui, &sh);
 	}
 	return 0;
 }
@@ -579,7 +680,9 @@ static const char screenshot_help[] =
 	"\n"
 	"Renders one screen of the kiosk to a PNG without a display.\n"
 	"\n"
-	"  --screen NAME      welcome (default), services, help, settings or timeout\n"
+	"  --screen NAME      welcome (default), services, help, settings, timeout,\n"
+	"                     staff-sign-in, staff, technician or assisted (services\n"
+	"                     in an assisted session)\n"
 	"  --journey ID       a bundled journey, with --step ID: one of its pages\n"
 	"  --errors           with --step: Continue pressed, so the page shows the\n"
 	"                     errors of its answer (none given: \"There is a problem\")\n"
@@ -739,6 +842,14 @@ int cmd_screenshot(int argc, char **argv)
 		ui_show_screen(k.ui, UI_SCREEN_HELP);
 	} else if (!strcmp(screen, "settings")) {
 		ui_show_screen(k.ui, UI_SCREEN_SETTINGS);
+	} else if (!strcmp(screen, "staff-sign-in")) {
+		ui_staff_force(k.ui, "", UI_SCREEN_STAFF_SIGN_IN);
+	} else if (!strcmp(screen, "staff") || !strcmp(screen, "technician")) {
+		ui_staff_force(k.ui, "demo-staff",
+			       !strcmp(screen, "staff") ? UI_SCREEN_STAFF : UI_SCREEN_TECHNICIAN);
+	} else if (!strcmp(screen, "assisted")) {
+		ui_staff_force(k.ui, "demo-staff", UI_SCREEN_STAFF);
+		press(&k, w, h, UI_ACT_STAFF_ASSIST, now);
 	} else if (!strcmp(screen, "timeout")) {
 		ui_show_screen(k.ui, UI_SCREEN_SERVICES);
 		ui_show_timeout(k.ui, now - 7000);

@@ -9,9 +9,11 @@
 #include "platform/platform.h"
 
 enum hatch_err app_submit(struct store *st, const struct config *cfg, struct session *s,
-			  const char *language, const char *channel, char *reference,
+			  const char *language, const char *staff_id, char *reference,
 			  struct hatch_error *e)
 {
+	/* With staff beside the citizen, the record says so, and who. */
+	const char *channel = staff_id ? "assisted" : "self-service";
 	uint8_t rnd[16];
 	uint64_t seq, key;
 	char uuid[UUID_SIZE];
@@ -24,7 +26,8 @@ enum hatch_err app_submit(struct store *st, const struct config *cfg, struct ses
 		return rc;
 	reference_make(seq, key, reference);
 	uuid_format(rnd, uuid);
-	struct session_meta meta = {uuid, reference, language, false, NULL, platform_now()};
+	struct session_meta meta = {uuid,	   reference, language,
+				    staff_id != NULL, staff_id, platform_now()};
 	char *record = NULL;
 	rc = session_record(s, &meta, &record);
 	if (rc != HATCH_OK) {

@@ -12,7 +12,8 @@
 
 
 /* Takes the device's next reference, makes the session's canonical record
- * (a new UUID, the time now, LANGUAGE and CHANNEL) and adds it to the
+ * (a new UUID, the time now, LANGUAGE, and assisted by STAFF_ID when it is
+ * not NULL, else self-service) and adds it to the
  * outbox in one durable transaction: sealed to its destination's public
  * key when CFG gives the destination a seal_key, else encrypted under the
  * device key. REFERENCE (REFERENCE_SIZE bytes) gets the reference to
@@ -20,7 +21,7 @@
  * Errors are the store's (E names the file and says why, never with
  * anything the citizen typed); nothing is saved then. */
 enum hatch_err app_submit(struct store *st, const struct config *cfg, struct session *s,
-			  const char *language, const char *channel, char *reference,
+			  const char *language, const char *staff_id, char *reference,
 			  struct hatch_error *e) HATCH_MUST_CHECK;
 
 #endif

@@ -447,6 +447,8 @@ static enum ui_key map_key(const SDL_KeyboardEvent *k, bool *shift)
 	case SDLK_BACKSPACE: return UI_KEY_BACKSPACE;
 	case SDLK_DELETE: return UI_KEY_DELETE;
 	case SDLK_a: return ctrl ? UI_KEY_SELECT_ALL : UI_KEY_NONE;
+	/* Ctrl+Alt+S: staff sign-in, the keyboard's way to the corner's. */
+	case SDLK_s: return ctrl && (k->keysym.mod & KMOD_ALT) ? UI_KEY_STAFF : UI_KEY_NONE;
 	default: return UI_KEY_NONE;
 	}
 }

@@ -166,8 +166,12 @@ static void header(struct ui *ui)
 		other_i = strcmp(ui->language, ui->cfg.languages[0].code) ? 0 : 1;
 		other = &ui->cfg.languages[other_i];
 	}
-	bool show_help = ui->screen != UI_SCREEN_HELP;
-	bool show_settings = ui->screen != UI_SCREEN_SETTINGS;
+	/* Staff screens have none of the citizen's buttons. */
+	bool staff = ui_staff_screen(ui);
+	bool show_help = ui->screen != UI_SCREEN_HELP && !staff;
+	bool show_settings = ui->screen != UI_SCREEN_SETTINGS && !staff;
+	if (staff)
+		other = NULL;
 	int gap = st->pad / 2;
 	bool compact = false;
 	int need = 0;
@@ -872,13 +876,24 @@ static void tracking_link(const struct ui *ui, char *url, size_t size)
 /* Draws the QR code of the tracking link with its top-left corner at X, Y,
  * modules MODULE px, a quiet zone of four modules; returns its side in px
  * (0 when there is none). With MEASURE nothing is drawn. */
+static int qr_text(struct ui *ui, const char *text, const char *label, int x, int y, int module,
+		   bool measure);
+
 static int qr_code(struct ui *ui, int x, int y, int module, bool measure)
 {
 	if (!ui->cfg.tracking_url || !*ui->cfg.tracking_url)
 		return 0;
 	char url[1024];
 	tracking_link(ui, url, sizeof url);
-	QRcode *qr = QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	return qr_text(ui, url, ui_tr(ui, N_("A code to scan with your phone")), x, y, module,
+		       measure);
+}
+
+/* TEXT as a QR code named LABEL, as qr_code() draws the tracking link. */
+static int qr_text(struct ui *ui, const char *text, const char *label, int x, int y, int module,
+		   bool measure)
+{
+	QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	if (!qr)
 		return 0;
 	int quiet = 4, px = (qr->width + 2 * quiet) * module;
@@ -887,8 +902,7 @@ static int qr_code(struct ui *ui, int x, int y, int module, bool measure)
 		for (int i = 0; i < qr->width * qr->width; i++)
 			mods[i] = qr->data[i] & 1;
 		struct ui_rect r = {x, y, px, px};
-		int wi = ui_add_widget(ui, UI_ROLE_IMAGE, UI_ACT_NONE, 0, r,
-				       ui_tr(ui, N_("A code to scan with your phone")), false);
+		int wi = ui_add_widget(ui, UI_ROLE_IMAGE, UI_ACT_NONE, 0, r, label, false);
 		ui_rect_cmd(ui, r, UI_WHITE, wi);
 		/* Dark modules on light, as every phone's camera expects. */
 		struct ui_cmd cmd = {.kind = UI_CMD_QR, .color = UI_BLACK, .widget = wi};
@@ -1252,6 +1266,205 @@ static void focus_ring(struct ui *ui)
 		ui_clip_cmd(ui, NULL);
 }
 
+/* ---- staff ---- */
+
+/* One of sign-in's two boxes: the ID, or the PIN shown as dots. */
+static void staff_box(struct ui *ui, struct col *c, int box, const char *label, int w)
+{
+	const struct ui_style *st = &ui->st;
+	const struct ui_field *f = &ui->staff_fields[box];
+	para(ui, c, UI_FONT_BOLD, st->body_px, UI_BLACK, label, st->unit * 4);
+	int lh = ui_line_height(ui, UI_FONT_REGULAR, st->body_px);
+	struct ui_rect r = {c->x, c->y, MIN(w, c->w), MAX(st->target, lh + st->pad / 2)};
+	int wi = ui_add_widget(ui, UI_ROLE_TEXTBOX, UI_ACT_STAFF_FIELD, box, r, label, true);
+	ui_rect_cmd(ui, r, UI_WHITE, wi);
+	ui_border_cmd(ui, r, ui->staff_problem ? UI_RED : UI_BLACK, 2 * st->unit, wi);
+	char dots[64 * 3 + 1] = "";
+	const char *text = f->text;
+	size_t n = f->len;
+	if (box == 1) {
+		size_t k = 0;
+		for (; k < f->len && k < 64; k++)
+			memcpy(dots + 3 * k, "\xE2\x80\xA2", 3);
+		dots[3 * k] = '\0';
+		text = dots;
+		n = 3 * k;
+	}
+	struct ui_rect inner = {r.x + st->pad / 2, r.y, r.w - st->pad, r.h};
+	ui_clip_cmd(ui, &inner);
+	int ty = r.y + (r.h - lh) / 2;
+	ui_text_cmd(ui, inner.x, ty, UI_FONT_REGULAR, st->body_px, UI_BLACK, text, n, wi);
+	if (ui_is_focused(ui, UI_ACT_STAFF_FIELD, box))
+		ui_rect_cmd(ui, (struct ui_rect){inner.x + ui_text_width(ui, UI_FONT_REGULAR,
+									 st->body_px, text, n),
+						 ty, 2 * st->unit, lh},
+			    UI_BLACK, wi);
+	ui_clip_cmd(ui, NULL);
+	c->y += r.h + st->pad;
+}
+
+static void staff_sign_in_page(struct ui *ui, struct col *c, struct footer_spec *f)
+{
+	const struct ui_style *st = &ui->st;
+	if (ui->staff_problem) {
+		char msg[200];
+		if (!strcmp(ui->staff_problem, "locked"))
+			ui_fill_count(msg, sizeof msg,
+				      ui_ntr(ui, NP_("Too many wrong PINs. Try again in {count} minute.",
+						     "Too many wrong PINs. Try again in {count} minutes."),
+					     ui->staff_wait),
+				      ui->staff_wait);
+		else
+			snprintf(msg, sizeof msg, "%s", ui_tr(ui, N_("The staff ID or PIN is not right")));
+		int h = text_h(ui, c, UI_FONT_BOLD, st->body_px, msg, c->w - 2 * st->pad) + st->pad;
+		struct ui_rect box = {c->x, c->y, c->w, h};
+		int wi = ui_add_widget(ui, UI_ROLE_ALERT, UI_ACT_NONE, 0, box, msg, false);
+		ui_border_cmd(ui, box, UI_RED, 4 * st->unit, wi);
+		ui_paragraph(ui, c->x + st->pad, c->y + st->pad / 2, c->w - 2 * st->pad, UI_FONT_BOLD,
+			     st->body_px, UI_RED, msg, true, wi);
+		c->y += h + st->pad;
+	}
+	heading(ui, c, ui_tr(ui, N_("Staff sign in")));
+	staff_box(ui, c, 0, ui_tr(ui, N_("Staff ID")), char_w(ui, 16));
+	staff_box(ui, c, 1, ui_tr(ui, N_("PIN")), char_w(ui, 12));
+	f->back = ui_tr(ui, N_("Cancel"));
+	f->primary = ui_tr(ui, N_("Sign in"));
+	f->primary_action = UI_ACT_STAFF_SIGN_IN;
+}
+
+/* A button as wide as the column. */
+static void wide_button(struct ui *ui, struct col *c, const char *label, enum ui_action a, int arg,
+			bool primary)
+{
+	c->y += button(ui, (struct ui_rect){c->x, c->y, MIN(c->w, button_width(ui, label) + 2 * ui->st.pad),
+					    ui->st.target},
+		       label, a, arg, primary) +
+		ui->st.pad / 2;
+}
+
+static void staff_page(struct ui *ui, struct col *c, struct footer_spec *f)
+{
+	const struct ui_style *st = &ui->st;
+	char line[400];
+	snprintf(line, sizeof line, "%s: %s", ui_tr(ui, N_("Staff")), ui->staff_id);
+	heading(ui, c, line);
+	para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK,
+	     ui_tr(ui, N_("Submissions sent while you are signed in are recorded as assisted, "
+			  "with your staff ID.")),
+	     st->pad / 2);
+	wide_button(ui, c, ui_tr(ui, N_("Start an assisted session")), UI_ACT_STAFF_ASSIST, 0, true);
+	wide_button(ui, c,
+		    ui->staff_paused ? ui_tr(ui, N_("Restart the inactivity timeout"))
+				     : ui_tr(ui, N_("Pause the inactivity timeout")),
+		    UI_ACT_STAFF_PAUSE, !ui->staff_paused, false);
+	c->y += st->pad / 2;
+	heading(ui, c, ui_tr(ui, N_("Outbox")));
+	const struct ui_dashboard *d = ui->dash;
+	if (!d || !d->ndest)
+		para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK,
+		     ui_tr(ui, N_("Nothing is waiting to be sent.")), st->pad / 2);
+	for (size_t i = 0; d && i < d->ndest; i++) {
+		const struct ui_outbox_row *r = &d->dest[i];
+		int n = snprintf(line, sizeof line, "%s: %ld queued, %ld sending, %ld dead",
+				 r->destination, r->queued, r->sending, r->dead);
+		if (r->oldest_minutes >= 0 && n > 0 && (size_t)n < sizeof line)
+			snprintf(line + n, sizeof line - (size_t)n, "; the oldest has waited %ld min",
+				 r->oldest_minutes);
+		para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK, line, st->pad / 3);
+	}
+	if (d && d->note[0])
+		para(ui, c, UI_FONT_BOLD, st->body_px, UI_BLACK, d->note, st->pad / 2);
+	wide_button(ui, c, ui_tr(ui, N_("Deliver now")), UI_ACT_STAFF_DELIVER, 0, false);
+	if (d && d->dead_total) {
+		c->y += st->pad / 2;
+		snprintf(line, sizeof line, "%s (%ld)", ui_tr(ui, N_("Refused submissions")),
+			 d->dead_total);
+		heading(ui, c, line);
+		wide_button(ui, c, ui_tr(ui, N_("Send every refused one again")), UI_ACT_STAFF_RETRY,
+			    -1, false);
+		for (size_t i = 0; i < d->ndead; i++) {
+			const struct ui_dead_row *r = &d->dead[i];
+			snprintf(line, sizeof line, "%s, %s: %s", r->reference, r->destination,
+				 r->reason);
+			para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK, line, st->unit * 4);
+			char name[200];
+			snprintf(name, sizeof name, "%s %s", ui_tr(ui, N_("Send again")), r->reference);
+			int wi = -1;
+			int h = button(ui, (struct ui_rect){c->x, c->y,
+							    MIN(c->w, button_width(ui, name) + st->pad),
+							    st->target},
+				       name, UI_ACT_STAFF_RETRY, (int)i, false);
+			(void)wi;
+			c->y += h + st->pad / 2;
+		}
+	}
+	c->y += st->pad / 2;
+	wide_button(ui, c, ui_tr(ui, N_("Technician checks")), UI_ACT_STAFF_TECH, 0, false);
+	f->back = ui_tr(ui, N_("Back"));
+	f->primary = ui_tr(ui, N_("Hand back"));
+	f->primary_action = UI_ACT_HAND_BACK;
+}
+
+static void technician_page(struct ui *ui, struct col *c, struct footer_spec *f)
+{
+	const struct ui_style *st = &ui->st;
+	heading(ui, c, ui_tr(ui, N_("Technician checks")));
+	static const char *const levels[] = {N_("OK"), N_("Warning"), N_("Failure")};
+	static const struct ui_color *const colours[] = {&UI_DARK_GREEN, &UI_BLACK, &UI_RED};
+	if (!ui->nchecks)
+		para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK,
+		     ui_tr(ui, N_("No checks could be run.")), st->pad / 2);
+	for (size_t i = 0; ui->checks && i < ui->nchecks; i++) {
+		const struct ui_check_row *r = &ui->checks[i];
+		int lv = r->level < 0 ? 0 : r->level > 2 ? 2 : r->level;
+		char line[400];
+		snprintf(line, sizeof line, "%s: %s", ui_tr(ui, levels[lv]), r->name);
+		para(ui, c, UI_FONT_BOLD, st->body_px, *colours[lv], line, st->unit * 2);
+		para(ui, c, UI_FONT_REGULAR, st->caption_px, UI_BLACK, r->detail, st->pad / 2);
+	}
+	if (ui->staff.identity && *ui->staff.identity) {
+		c->y += st->pad / 2;
+		heading(ui, c, ui_tr(ui, N_("Device identity, to enrol this kiosk")));
+		int module = MAX(4, S(ui, 4));
+		c->y += qr_text(ui, ui->staff.identity,
+				ui_tr(ui, N_("The device identity as a code to scan")), c->x, c->y,
+				module, false) +
+			st->pad / 2;
+		ui->typed_text = true;
+		para(ui, c, UI_FONT_REGULAR, st->caption_px, UI_BLACK, ui->staff.identity, st->pad);
+		ui->typed_text = false;
+	}
+	f->back = ui_tr(ui, N_("Back"));
+}
+
+/* While staff assist: who, and the way back to their menu and to hand the
+ * kiosk back, at the top of every page. */
+static void assisted_banner(struct ui *ui, struct col *c)
+{
+	const struct ui_style *st = &ui->st;
+	char line[200];
+	snprintf(line, sizeof line, "%s: %s", ui_tr(ui, N_("Assisted session with staff member")),
+		 ui->staff_id);
+	const char *menu = ui_tr(ui, N_("Staff menu"));
+	const char *back = ui_tr(ui, N_("Hand back"));
+	int inner = c->w - st->pad;
+	int th = text_h(ui, c, UI_FONT_BOLD, st->body_px, line, inner);
+	int h = st->pad / 2 + th + st->pad / 2 + st->target + st->pad / 2;
+	struct ui_rect r = {c->x, c->y, c->w, h};
+	int wi = ui_add_widget(ui, UI_ROLE_TEXT, UI_ACT_NONE, 0, r, line, false);
+	ui_rect_cmd(ui, r, UI_BLUE, wi);
+	ui_paragraph(ui, c->x + st->pad / 2, c->y + st->pad / 2, inner, UI_FONT_BOLD, st->body_px,
+		     UI_WHITE, line, true, wi);
+	int by = c->y + st->pad / 2 + th + st->pad / 2;
+	int mw = MIN(button_width(ui, menu), inner / 2 - st->pad / 4);
+	int bw = MIN(button_width(ui, back), inner / 2 - st->pad / 4);
+	button(ui, (struct ui_rect){c->x + st->pad / 2, by, mw, st->target}, menu, UI_ACT_STAFF_DASH,
+	       0, false);
+	button(ui, (struct ui_rect){c->x + st->pad / 2 + mw + st->pad / 2, by, bw, st->target}, back,
+	       UI_ACT_HAND_BACK, 0, false);
+	c->y += h + st->pad;
+}
+
 void ui_build(struct ui *ui)
 {
 	const struct ui_style *st = &ui->st;
@@ -1285,6 +1498,8 @@ void ui_build(struct ui *ui)
 	ui_clip_cmd(ui, &ui->body);
 	size_t c0 = ui->draw.n;
 	struct footer_spec f = {0};
+	if (ui->staff_id[0] && !ui_staff_screen(ui))
+		assisted_banner(ui, &c);
 	switch (ui->screen) {
 	case UI_SCREEN_WELCOME: welcome(ui, &c); break;
 	case UI_SCREEN_SERVICES:
@@ -1294,6 +1509,9 @@ void ui_build(struct ui *ui)
 	case UI_SCREEN_HELP: help_page(ui, &c); break;
 	case UI_SCREEN_SETTINGS: settings_page(ui, &c, &f); break;
 	case UI_SCREEN_STEP: step_page(ui, &c, &f); break;
+	case UI_SCREEN_STAFF_SIGN_IN: staff_sign_in_page(ui, &c, &f); break;
+	case UI_SCREEN_STAFF: staff_page(ui, &c, &f); break;
+	case UI_SCREEN_TECHNICIAN: technician_page(ui, &c, &f); break;
 	}
 	size_t c1 = ui->draw.n, w1 = ui->nw;
 	ui_clip_cmd(ui, NULL);
@@ -1384,7 +1602,7 @@ enum hatch_err ui_layout(struct ui *ui, int w, int h, const struct ui_metrics *m
 		 * overflows; the first pass could not know, so lay out again. */
 		ui_build(ui);
 	}
-	if (!ui->nomem && ui->rtl)
+	if (!ui->nomem && ui->rtl && !ui_staff_screen(ui))
 		mirror(ui);
 	if (!ui->nomem)
 		ui_announce(ui);

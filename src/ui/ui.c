@@ -17,13 +17,23 @@ int ui_min_target(int dpi)
 	return (48 * (dpi > 0 ? dpi : 96) + 95) / 96;
 }
 
+bool ui_staff_screen(const struct ui *ui)
+{
+	return ui->screen == UI_SCREEN_STAFF_SIGN_IN || ui->screen == UI_SCREEN_STAFF ||
+	       ui->screen == UI_SCREEN_TECHNICIAN;
+}
+
 const char *ui_tr(const struct ui *ui, const char *english)
 {
+	if (ui_staff_screen(ui))
+		return english;
 	return msg_text(&ui->host.tr, english);
 }
 
 const char *ui_ntr(const struct ui *ui, const char *singular, const char *plural, long n)
 {
+	if (ui_staff_screen(ui))
+		return n == 1 ? singular : plural;
 	return msg_ntext(&ui->host.tr, singular, plural, n < 0 ? (unsigned long)-n : (unsigned long)n);
 }
 
@@ -102,8 +112,24 @@ static void wipe_fields(struct ui *ui)
 
 /* Ends the citizen's session: every answer and every typed box is wiped,
  * the language goes back to the first, and Welcome shows. */
+static void staff_wipe(struct ui *ui)
+{
+	mem_wipe(ui->staff_fields, sizeof ui->staff_fields);
+	mem_wipe(ui->staff_id, sizeof ui->staff_id);
+	ui->staff_paused = false;
+	ui->staff_problem = NULL;
+	mem_free(ui->dash);
+	ui->dash = NULL;
+	mem_free(ui->checks);
+	ui->checks = NULL;
+	ui->nchecks = 0;
+}
+
 static void end_session(struct ui *ui)
 {
+	/* Whoever was assisting is signed out too: the kiosk is never left
+	 * signed in for the next person. */
+	staff_wipe(ui);
 	session_destroy(ui->session);
 	ui->session = NULL;
 	ui->journey = NULL;
@@ -185,6 +211,9 @@ const struct journey_step *ui_current_step(const struct ui *ui)
 
 struct ui_field *ui_focused_field(struct ui *ui)
 {
+	if (ui->screen == UI_SCREEN_STAFF_SIGN_IN && ui->has_focus &&
+	    ui->focus_action == UI_ACT_STAFF_FIELD && ui->focus_arg >= 0 && ui->focus_arg < 2)
+		return &ui->staff_fields[ui->focus_arg];
 	if (ui->screen == UI_SCREEN_STEP && ui->has_focus &&
 	    ui->focus_action == UI_ACT_FIELD && ui->focus_arg >= 0 &&
 	    (size_t)ui->focus_arg < ui->nfields)
@@ -194,6 +223,8 @@ struct ui_field *ui_focused_field(struct ui *ui)
 
 enum ui_kbd_layout ui_field_layout(const struct ui *ui, int box)
 {
+	if (ui->screen == UI_SCREEN_STAFF_SIGN_IN)
+		return box == 1 ? KBD_DIGITS : KBD_LETTERS;
 	const struct journey_step *st = ui_current_step(ui);
 	if (!st)
 		return KBD_LETTERS;
@@ -221,7 +252,7 @@ static void set_focus(struct ui *ui, enum ui_action a, int arg)
 	ui->focus_action = a;
 	ui->focus_arg = arg;
 	ui->reveal_focus = true;
-	if (a == UI_ACT_FIELD) {
+	if (a == UI_ACT_FIELD || a == UI_ACT_STAFF_FIELD) {
 		ui->kbd_visible = true;
 		ui->kbd_shift = false;
 		ui->kbd_layout = ui_field_layout(ui, arg);
@@ -509,10 +540,182 @@ static void go_screen(struct ui *ui, enum ui_screen s)
 	case UI_SCREEN_SERVICES: set_focus(ui, UI_ACT_SERVICE, 0); break;
 	case UI_SCREEN_HELP:
 	case UI_SCREEN_SETTINGS: set_focus(ui, UI_ACT_HELP_RETURN, 0); break;
+	case UI_SCREEN_STAFF_SIGN_IN: set_focus(ui, UI_ACT_STAFF_FIELD, 0); break;
+	case UI_SCREEN_STAFF: set_focus(ui, UI_ACT_STAFF_ASSIST, 0); break;
+	case UI_SCREEN_TECHNICIAN: set_focus(ui, UI_ACT_BACK, 0); break;
 	case UI_SCREEN_STEP: break;
 	}
 	if (!ui->focus_visible)
 		ui->reveal_focus = false;
+}
+
+/* ---- staff ---- */
+
+void ui_set_staff(struct ui *ui, const struct ui_staff_host *h)
+{
+	ui->staff = *h;
+	ui->has_staff = h->sign_in != NULL;
+}
+
+const char *ui_staff_id(const struct ui *ui)
+{
+	return ui->staff_id[0] ? ui->staff_id : NULL;
+}
+
+static void staff_dashboard_load(struct ui *ui)
+{
+	if (!ui->dash)
+		ui->dash = mem_calloc(1, sizeof *ui->dash);
+	if (!ui->dash)
+		return;
+	char note[sizeof ui->dash->note];
+	memcpy(note, ui->dash->note, sizeof note);
+	memset(ui->dash, 0, sizeof *ui->dash);
+	memcpy(ui->dash->note, note, sizeof note);
+	if (ui->staff.dashboard)
+		ui->staff.dashboard(ui->staff.user, ui->dash);
+}
+
+static void staff_checks_load(struct ui *ui)
+{
+	if (!ui->checks)
+		ui->checks = mem_calloc(UI_CHECK_ROWS, sizeof *ui->checks);
+	ui->nchecks = ui->checks && ui->staff.checks
+			      ? ui->staff.checks(ui->staff.user, ui->checks, UI_CHECK_ROWS)
+			      : 0;
+}
+
+/* Staff screens are opened over whatever was showing, which comes back as
+ * it was (the citizen's boxes untouched) when they are left. */
+static void staff_go(struct ui *ui, enum ui_screen s)
+{
+	if (!ui_staff_screen(ui)) {
+		ui->staff_from = ui->screen;
+		ui->staff_from_dialog = ui->dialog_timeout;
+	}
+	ui->dialog_timeout = ui->dialog_save_failed = false;
+	if (s == UI_SCREEN_STAFF)
+		staff_dashboard_load(ui);
+	if (s == UI_SCREEN_TECHNICIAN)
+		staff_checks_load(ui);
+	go_screen(ui, s);
+}
+
+void ui_open_staff(struct ui *ui)
+{
+	if (!ui->has_staff || ui_staff_screen(ui))
+		return;
+	mem_wipe(ui->staff_fields, sizeof ui->staff_fields);
+	ui->staff_problem = NULL;
+	staff_go(ui, ui_staff_id(ui) ? UI_SCREEN_STAFF : UI_SCREEN_STAFF_SIGN_IN);
+}
+
+void ui_staff_force(struct ui *ui, const char *id, enum ui_screen screen)
+{
+	snprintf(ui->staff_id, sizeof ui->staff_id, "%s", id);
+	staff_go(ui, screen);
+}
+
+/* Back to what staff opened their screens over. */
+static void staff_leave(struct ui *ui)
+{
+	mem_wipe(ui->staff_fields, sizeof ui->staff_fields);
+	enum ui_screen to = ui->staff_from;
+	if (to == UI_SCREEN_STEP && !ui->session)
+		to = UI_SCREEN_WELCOME;
+	ui->screen = to;
+	ui->guard_until = ui->now + UI_GUARD_MS;
+	ui->has_focus = false;
+	ui->kbd_visible = false;
+	ui->say_page = true;
+	ui->explored = -1;
+	ui->last_input = ui->now;
+}
+
+static void staff_sign_in(struct ui *ui)
+{
+	const char *id = ui->staff_fields[0].text, *pin = ui->staff_fields[1].text;
+	long wait = 0;
+	enum ui_staff_verdict v = *id && *pin ? ui->staff.sign_in(ui->staff.user, id, pin, &wait)
+					      : UI_STAFF_WRONG;
+	/* The PIN goes at once, whatever the verdict. */
+	mem_wipe(&ui->staff_fields[1], sizeof ui->staff_fields[1]);
+	if (v == UI_STAFF_OK) {
+		snprintf(ui->staff_id, sizeof ui->staff_id, "%.32s", id);
+		mem_wipe(&ui->staff_fields[0], sizeof ui->staff_fields[0]);
+		ui->staff_problem = NULL;
+		staff_go(ui, UI_SCREEN_STAFF);
+		return;
+	}
+	/* The same words for an unknown ID as for a wrong PIN. */
+	ui->staff_problem = v == UI_STAFF_LOCKED ? "locked" : "wrong";
+	ui->staff_wait = (wait + 59) / 60;
+	ui->say_page = true;
+	set_focus(ui, UI_ACT_STAFF_FIELD, 1);
+}
+
+/* A new session for the citizen staff are helping: what was there before
+ * is wiped, staff stay signed in. */
+static void end_session_keep_staff(struct ui *ui)
+{
+	char id[sizeof ui->staff_id];
+	memcpy(id, ui->staff_id, sizeof id);
+	bool paused = ui->staff_paused;
+	end_session(ui);
+	memcpy(ui->staff_id, id, sizeof id);
+	ui->staff_paused = paused;
+	mem_wipe(id, sizeof id);
+}
+
+/* Hand back: everything the citizen and staff typed is wiped, and the
+ * kiosk is ready for the next person. */
+static void hand_back(struct ui *ui)
+{
+	end_session(ui);
+	go_screen(ui, UI_SCREEN_WELCOME);
+}
+
+static void staff_activate(struct ui *ui, const struct ui_widget *w)
+{
+	char note[160] = "";
+	switch (w->action) {
+	case UI_ACT_STAFF_FIELD: set_focus(ui, UI_ACT_STAFF_FIELD, w->arg); break;
+	case UI_ACT_STAFF_SIGN_IN: staff_sign_in(ui); break;
+	case UI_ACT_STAFF_ASSIST:
+		/* An assisted session starts where a citizen's does. */
+		end_session_keep_staff(ui);
+		go_screen(ui, UI_SCREEN_SERVICES);
+		break;
+	case UI_ACT_STAFF_RETRY:
+		if (!ui->dash || !ui->staff.retry)
+			break;
+		if (w->arg >= 0 && (size_t)w->arg < ui->dash->ndead)
+			ui->staff.retry(ui->staff.user, ui->dash->dead[w->arg].reference, note,
+					sizeof note);
+		else if (w->arg < 0)
+			ui->staff.retry(ui->staff.user, NULL, note, sizeof note);
+		staff_dashboard_load(ui);
+		if (ui->dash)
+			snprintf(ui->dash->note, sizeof ui->dash->note, "%s", note);
+		ui->say_page = true;
+		break;
+	case UI_ACT_STAFF_DELIVER:
+		if (ui->staff.deliver_now)
+			ui->staff.deliver_now(ui->staff.user, note, sizeof note);
+		staff_dashboard_load(ui);
+		if (ui->dash)
+			snprintf(ui->dash->note, sizeof ui->dash->note, "%s", note);
+		ui->say_page = true;
+		break;
+	case UI_ACT_STAFF_TECH: staff_go(ui, UI_SCREEN_TECHNICIAN); break;
+	case UI_ACT_STAFF_PAUSE:
+		ui->staff_paused = w->arg != 0;
+		set_focus(ui, UI_ACT_STAFF_PAUSE, !ui->staff_paused);
+		break;
+	case UI_ACT_STAFF_DASH: staff_go(ui, UI_SCREEN_STAFF); break;
+	case UI_ACT_HAND_BACK: hand_back(ui); break;
+	default: break;
+	}
 }
 
 static bool start_journey(struct ui *ui, size_t i)
@@ -641,6 +844,9 @@ static void do_back(struct ui *ui)
 {
 	switch (ui->screen) {
 	case UI_SCREEN_SERVICES: go_screen(ui, UI_SCREEN_WELCOME); break;
+	case UI_SCREEN_STAFF_SIGN_IN:
+	case UI_SCREEN_STAFF: staff_leave(ui); break;
+	case UI_SCREEN_TECHNICIAN: staff_go(ui, UI_SCREEN_STAFF); break;
 	case UI_SCREEN_HELP:
 	case UI_SCREEN_SETTINGS:
 		ui->screen = ui->help_from;
@@ -963,6 +1169,15 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 		ui->dialog_save_failed = false;
 		set_focus(ui, UI_ACT_SEND, 0);
 		break;
+	case UI_ACT_STAFF_FIELD:
+	case UI_ACT_STAFF_SIGN_IN:
+	case UI_ACT_STAFF_ASSIST:
+	case UI_ACT_STAFF_RETRY:
+	case UI_ACT_STAFF_DELIVER:
+	case UI_ACT_STAFF_TECH:
+	case UI_ACT_STAFF_PAUSE:
+	case UI_ACT_STAFF_DASH:
+	case UI_ACT_HAND_BACK: staff_activate(ui, w); break;
 	case UI_ACT_NONE: break;
 	}
 }
@@ -971,7 +1186,9 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 
 static bool idle_applies(const struct ui *ui)
 {
-	return ui->screen != UI_SCREEN_WELCOME || ui->session ||
+	if (ui->staff_paused)
+		return false;
+	return ui->staff_id[0] || ui_staff_screen(ui) || ui->screen != UI_SCREEN_WELCOME || ui->session ||
 	       (ui->cfg.nlanguages && strcmp(ui->language, ui->cfg.languages[0].code)) ||
 	       ui->prefs.text_percent != 100 || ui->prefs.high_contrast || ui->prefs.speech ||
 	       ui->prefs.more_time;
@@ -1073,6 +1290,15 @@ static bool handle_key(struct ui *ui, const struct ui_input *in)
 	case UI_KEY_PAGE_UP: ui->scroll -= ui->body_h * 3 / 4; return true;
 	case UI_KEY_ENTER:
 	case UI_KEY_SPACE:
+		if (f && !dialog && ui->screen == UI_SCREEN_STAFF_SIGN_IN) {
+			if (in->key == UI_KEY_SPACE)
+				return false;
+			if (ui->focus_arg == 0)
+				set_focus(ui, UI_ACT_STAFF_FIELD, 1);
+			else
+				staff_sign_in(ui);
+			return true;
+		}
 		if (f && !dialog) {
 			const struct journey_step *st = ui_current_step(ui);
 			if (st && st->kind == STEP_LONG_TEXT && in->key == UI_KEY_ENTER) {
@@ -1098,8 +1324,11 @@ static bool handle_key(struct ui *ui, const struct ui_input *in)
 			return true;
 		}
 		return false;
+	case UI_KEY_STAFF:
+		ui_open_staff(ui);
+		return true;
 	case UI_KEY_HELP:
-		if (!dialog && ui->screen != UI_SCREEN_HELP) {
+		if (!dialog && ui->screen != UI_SCREEN_HELP && !ui_staff_screen(ui)) {
 			struct ui_widget hw = {.action = UI_ACT_HELP};
 			activate(ui, &hw);
 		}
@@ -1117,6 +1346,29 @@ static bool handle_key(struct ui *ui, const struct ui_input *in)
 		return true;
 	default: return false;
 	}
+}
+
+/* The staff's hidden way in: five taps within five seconds on the corner
+ * above the council's name (top left, or top right when mirrored), where
+ * nothing else takes a tap. True when the fifth opened staff sign-in. */
+static bool corner_tap(struct ui *ui, const struct ui_input *in)
+{
+	int size = ui_min_target(ui->cfg.dpi);
+	bool rtl = ui->rtl && !ui_staff_screen(ui);
+	bool in_corner = in->y < size && (rtl ? in->x >= ui->width - size : in->x < size);
+	if (!ui->has_staff || !in_corner || ui->header_hidden) {
+		ui->corner_taps = 0;
+		return false;
+	}
+	if (!ui->corner_taps || in->ms > ui->corner_since + 5000) {
+		ui->corner_taps = 0;
+		ui->corner_since = in->ms;
+	}
+	if (++ui->corner_taps < 5)
+		return false;
+	ui->corner_taps = 0;
+	ui_open_staff(ui);
+	return ui_staff_screen(ui);
 }
 
 bool ui_handle(struct ui *ui, const struct ui_input *in)
@@ -1148,6 +1400,10 @@ bool ui_handle(struct ui *ui, const struct ui_input *in)
 	}
 	switch (in->kind) {
 	case UI_IN_DOWN:
+		if (corner_tap(ui, in)) {
+			ui->pressing = false;
+			return true;
+		}
 		ui->pressing = true;
 		ui->dragging = false;
 		ui->press_widget = widget_at(ui, in->x, in->y);
@@ -1317,7 +1573,13 @@ void ui_describe(const struct ui *ui, size_t i, char *out, size_t size)
 	add_part(out, size, role_name(ui, w->role));
 	if (w->role == UI_ROLE_RADIO || w->role == UI_ROLE_CHECKBOX)
 		add_part(out, size, w->checked ? ui_tr(ui, N_("selected")) : ui_tr(ui, N_("not selected")));
-	if (w->role == UI_ROLE_TEXTBOX && w->arg >= 0 && (size_t)w->arg < ui->nfields) {
+	if (w->role == UI_ROLE_TEXTBOX && w->action == UI_ACT_STAFF_FIELD) {
+		/* A PIN is never said, only how many digits are in. */
+		const struct ui_field *f = &ui->staff_fields[w->arg ? 1 : 0];
+		char n[64];
+		snprintf(n, sizeof n, "%zu", f->len);
+		add_part(out, size, w->arg ? (f->len ? n : "blank") : (f->len ? f->text : "blank"));
+	} else if (w->role == UI_ROLE_TEXTBOX && w->arg >= 0 && (size_t)w->arg < ui->nfields) {
 		const struct ui_field *f = &ui->fields[w->arg];
 		add_part(out, size, f->len ? f->text : ui_tr(ui, N_("blank")));
 	}

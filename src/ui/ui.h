@@ -125,6 +125,15 @@ enum ui_action {
 	UI_ACT_ADDR_MANUAL,  /* "My address is not listed": type it in */
 	UI_ACT_ADDR_BY_TEXT, /* ARG: 1 find by street or place name, 0 by postcode */
 	UI_ACT_ADDR_CHANGE,  /* look for another postcode or words */
+	UI_ACT_STAFF_FIELD,  /* staff sign-in's boxes: ARG 0 the ID, 1 the PIN */
+	UI_ACT_STAFF_SIGN_IN,
+	UI_ACT_STAFF_ASSIST, /* start an assisted session */
+	UI_ACT_STAFF_RETRY,  /* send a dead submission again: ARG its row, -1 all */
+	UI_ACT_STAFF_DELIVER,/* deliver now */
+	UI_ACT_STAFF_TECH,   /* the technician's checks */
+	UI_ACT_STAFF_PAUSE,  /* ARG: 1 pause the inactivity timeout, 0 resume it */
+	UI_ACT_STAFF_DASH,   /* the staff dashboard, from the assisted banner */
+	UI_ACT_HAND_BACK,    /* wipe everything, sign out, back to Welcome */
 };
 
 struct ui_widget {
@@ -159,6 +168,7 @@ enum ui_key {
 	UI_KEY_DELETE,
 	UI_KEY_SELECT_ALL,
 	UI_KEY_HELP,   /* a keypad's Help key: "Get help from staff" */
+	UI_KEY_STAFF,  /* the staff key combination: staff sign-in */
 };
 
 enum ui_input_kind {
@@ -187,6 +197,9 @@ enum ui_screen {
 	UI_SCREEN_STEP,      /* a page of the journey (question, info, check, confirmation) */
 	UI_SCREEN_HELP,
 	UI_SCREEN_SETTINGS,  /* text size, contrast, speech, more time, language */
+	UI_SCREEN_STAFF_SIGN_IN, /* staff ID and PIN */
+	UI_SCREEN_STAFF,     /* the staff dashboard: the outbox, retries, assisted sessions */
+	UI_SCREEN_TECHNICIAN,/* the device's checks and its identity for enrolment */
 };
 
 struct ui_language {
@@ -253,6 +266,64 @@ struct ui_prefs {
 	bool more_time;      /* the inactivity timeout and its countdown doubled */
 };
 
+/* ---- staff ---- */
+
+enum ui_staff_verdict { UI_STAFF_OK, UI_STAFF_WRONG, UI_STAFF_LOCKED };
+
+#define UI_DASH_ROWS 16
+/* One destination's submissions, for the dashboard. */
+struct ui_outbox_row {
+	char destination[65];
+	long queued, sending, dead;
+	long oldest_minutes;   /* how long the oldest waiting one has waited; -1: none */
+};
+/* One submission refused for good: its reference and the reason given,
+ * never its contents. */
+struct ui_dead_row {
+	char reference[16];
+	char destination[65];
+	char reason[256];
+};
+struct ui_dashboard {
+	struct ui_outbox_row dest[UI_DASH_ROWS];
+	size_t ndest;
+	struct ui_dead_row dead[UI_DASH_ROWS];
+	size_t ndead;          /* shown: the oldest UI_DASH_ROWS */
+	long dead_total;
+	char note[160];        /* what the last retry or delivery did, or "" */
+};
+
+#define UI_CHECK_ROWS 32
+/* One of the technician's checks (hatch doctor's). */
+struct ui_check_row {
+	char name[64];
+	int level;             /* 0 ok, 1 warning, 2 failure */
+	char detail[200];
+};
+
+/* What the staff screens need from the program around them. Staff and
+ * technician screens are in English, left to right, whatever the citizen
+ * chose: they are for the council's own people. */
+struct ui_staff_host {
+	void *user;
+	/* Checks ID and PIN (never kept by ui/); *RETRY_AFTER seconds when
+	 * locked. Must not say whether ID exists. */
+	enum ui_staff_verdict (*sign_in)(void *user, const char *id, const char *pin,
+					 long *retry_after);
+	/* The outbox now, into OUT. */
+	void (*dashboard)(void *user, struct ui_dashboard *out);
+	/* Sends the dead submission REFERENCE again (NULL: every dead one);
+	 * a line for the dashboard into NOTE. */
+	void (*retry)(void *user, const char *reference, char *note, size_t size);
+	/* Wakes delivery now; a line for the dashboard into NOTE. */
+	void (*deliver_now)(void *user, char *note, size_t size);
+	/* The technician's checks into OUT (at most MAX); how many. NULL: none. */
+	size_t (*checks)(void *user, struct ui_check_row *out, size_t max);
+	/* The device's identity for enrolment, shown as a QR code and as text;
+	 * NULL: not provisioned. */
+	const char *identity;
+};
+
 struct ui;
 
 /* A kiosk showing Welcome. JOURNEYS (N) outlive it. NULL on no memory. */
@@ -299,6 +370,19 @@ const struct ui_prefs *ui_prefs(const struct ui *ui);
 /* Sets every setting at once, as the settings page would (screenshots,
  * tests). A text size other than 100, 150 or 200 is taken as 100. */
 void ui_set_prefs(struct ui *ui, const struct ui_prefs *p);
+
+/* Lets staff in: with no staff host (the default) the hidden way in does
+ * nothing. H is copied; its strings must outlive UI. */
+void ui_set_staff(struct ui *ui, const struct ui_staff_host *h);
+/* The staff member signed in (assisting), or NULL. Submissions made
+ * meanwhile are recorded as assisted, with this ID. */
+const char *ui_staff_id(const struct ui *ui);
+/* Opens staff sign-in as the hidden way in does (five taps in the corner
+ * above the council's name, or the staff key combination). */
+void ui_open_staff(struct ui *ui);
+/* Signs ID in without a PIN (screenshots and tests of the screens that
+ * follow); then shows SCREEN. */
+void ui_staff_force(struct ui *ui, const char *id, enum ui_screen screen);
 
 /* The minimum touch target for DPI: 9 mm, 48 px at 96 dpi. */
 int ui_min_target(int dpi);

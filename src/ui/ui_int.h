@@ -96,6 +96,24 @@ struct ui {
 	bool chosen[JOURNEY_MAX_OPTIONS];
 	bool errors;             /* the error summary is showing */
 	struct ui_addr addr;     /* the address step */
+
+	/* Staff: who is signed in (assisting), the sign-in's boxes (apart from
+	 * the citizen's, which stay as they were), where sign-in was opened
+	 * from, and the hidden corner's taps. */
+	struct ui_staff_host staff;
+	bool has_staff;
+	char staff_id[33];
+	bool staff_paused;       /* the inactivity timeout paused by staff */
+	enum ui_screen staff_from;
+	bool staff_from_dialog;
+	struct ui_field staff_fields[2];
+	const char *staff_problem;   /* "wrong" or "locked": why sign-in failed */
+	long staff_wait;             /* minutes, for a lock */
+	struct ui_dashboard *dash;   /* while the dashboard shows */
+	struct ui_check_row *checks; /* while the technician's screen shows */
+	size_t nchecks;
+	int corner_taps;
+	uint64_t corner_since;
 	char reference[REFERENCE_SIZE];
 
 	/* Focus is kept by what a widget does, so it survives a relayout. */
@@ -145,6 +163,8 @@ int ui_idle_seconds(const struct ui *ui);
 int ui_warning_seconds(const struct ui *ui);
 
 const char *ui_tr(const struct ui *ui, const char *english);
+/* Staff and technician screens are in English, left to right. */
+bool ui_staff_screen(const struct ui *ui);
 /* The form of SINGULAR/PLURAL (NP_) for N, translated. */
 const char *ui_ntr(const struct ui *ui, const char *singular, const char *plural, long n);
 /* TMPL with {count} replaced by N, into OUT. */
