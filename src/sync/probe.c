@@ -178,7 +178,10 @@ enum hatch_err sync_probe(const struct config_destination *dest, struct sync_pro
 		rc = buf_addf(&url, "%sservices.%s", dest->url, xml ? "xml" : "json");
 		headers[0] = xml ? "Accept: text/xml" : "Accept: application/json";
 		copy(p->method, sizeof p->method, "GET");
-		snprintf(p->path, sizeof p->path, "%sservices.%s", path, xml ? "xml" : "json");
+		/* A path too long for P->path is shown cut. */
+		copy(p->path, sizeof p->path, path);
+		size_t at = strlen(p->path);
+		copy(p->path + at, sizeof p->path - at, xml ? "services.xml" : "services.json");
 	} else {
 		rc = buf_addstr(&url, dest->url);
 		method = "OPTIONS";

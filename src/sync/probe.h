@@ -51,7 +51,7 @@ struct sync_probe {
 				  * seconds), 0 when unknown */
 	long long leaf_expires;  /* the server's certificate's, 0 when unknown */
 	char method[8];          /* what was sent: "GET", "OPTIONS" */
-	char path[64];           /* to which path, after the URL's host */
+	char path[128];          /* to which path, after the URL's host (cut) */
 	long status;             /* the HTTP status, 0 when none */
 	long ms;                 /* how long the request took */
 	long services;           /* Open311 JSON: services listed; -1 unknown */
