@@ -229,7 +229,7 @@ static void print_config(FILE *f, const struct config *c)
 		print_path(f, "client_key", d->client_key, true);
 		if (d->seal_key[0])
 			fprintf(f, "seal_key = %s\n", d->seal_key);
-		if (d->format[0])
+		if (d->format[0] && d->adapter == CONFIG_ADAPTER_OPEN311)
 			fprintf(f, "format = %s\n", d->format);
 		for (size_t k = 0; k < d->nservices; k++)
 			fprintf(f, "service.%s = %s\n", d->services[k].journey, d->services[k].code);
