@@ -21,6 +21,8 @@
 #include "core/paths.h"
 #include "platform/platform.h"
 #include "sdl/sdl.h"
+#include "store/staff.h"
+#include "store/store.h"
 #include "ui/ui.h"
 
 static const struct cdate today = {2026, 6, 15};
@@ -805,6 +807,217 @@ static void address_found_picked_or_typed(void **state)
 	ui_destroy(ui);
 }
 
+/* ---- staff ---- */
+
+static struct store *staff_store;
+
+static enum ui_staff_verdict staff_sign_in_real(void *user, const char *id, const char *pin,
+						long *retry_after)
+{
+	(void)user;
+	enum staff_verdict v;
+	long long wait = 0;
+	struct hatch_error e;
+	enum hatch_err rc = staff_check(staff_store, id, pin, platform_now(), &v, &wait, NULL, 0, &e);
+	*retry_after = (long)wait;
+	return rc != HATCH_OK ? UI_STAFF_WRONG : v == STAFF_OK ? UI_STAFF_OK
+					     : v == STAFF_LOCKED ? UI_STAFF_LOCKED
+								 : UI_STAFF_WRONG;
+}
+
+static void staff_dashboard_fixed(void *user, struct ui_dashboard *out)
+{
+	(void)user;
+	out->ndest = 1;
+	snprintf(out->dest[0].destination, sizeof out->dest[0].destination, "waste-services");
+	out->dest[0].queued = 3;
+	out->dest[0].dead = 1;
+	out->dest[0].oldest_minutes = 12;
+	out->dead_total = 1;
+	out->ndead = 1;
+	snprintf(out->dead[0].reference, sizeof out->dead[0].reference, "K7QM-2D9X-J");
+	snprintf(out->dead[0].destination, sizeof out->dead[0].destination, "waste-services");
+	snprintf(out->dead[0].reason, sizeof out->dead[0].reason, "400 unknown service code");
+}
+
+static char retried[32];
+static void staff_retry_note(void *user, const char *reference, char *note, size_t size)
+{
+	(void)user;
+	snprintf(retried, sizeof retried, "%s", reference ? reference : "(all)");
+	snprintf(note, size, "1 submission will be sent again now.");
+}
+
+/* Whether any text the screen draws contains S. */
+static bool drawn(struct ui *ui, const char *s)
+{
+	const struct ui_draw_list *d = ui_draw(ui);
+	size_t n = strlen(s);
+	for (size_t i = 0; i < d->n; i++) {
+		const char *t = ui_cmd_data(d, &d->cmds[i]);
+		for (size_t k = 0; d->cmds[i].kind == UI_CMD_TEXT && k + n <= d->cmds[i].len; k++)
+			if (!memcmp(t + k, s, n))
+				return true;
+	}
+	return false;
+}
+
+static void corner_taps(struct ui *ui, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct ui_input in = {.kind = UI_IN_DOWN, .x = 10, .y = 10, .ms = clock_ms += 300};
+		ui_handle(ui, &in);
+		in.kind = UI_IN_UP;
+		in.ms = clock_ms += 60;
+		ui_handle(ui, &in);
+	}
+	relayout(ui);
+}
+
+static const char *alert_text(struct ui *ui)
+{
+	size_t n;
+	const struct ui_widget *ws = ui_widgets(ui, &n);
+	for (size_t i = 0; i < n; i++)
+		if (ws[i].role == UI_ROLE_ALERT)
+			return ui_widget_label(ui, &ws[i]);
+	return "";
+}
+
+/* Staff get in by the hidden corner, sign in with ID and PIN (never shown,
+ * never said), lock after five wrong PINs whether the ID exists or not,
+ * assist a citizen (banner, paused timeout, the submission marked) and
+ * hand the kiosk back wiped. */
+static void staff_sign_in_assist_hand_back(void **state)
+{
+	(void)state;
+	char db[4200];
+	struct hatch_error e;
+	snprintf(db, sizeof db, "%s/staff.db", support_dir);
+	assert_int_equal(store_open(db, &staff_store, &e), HATCH_OK);
+	/* Cheap hashes: this tests the screens, test_staff the hashing. */
+	struct staff_limits cheap = {1, 8192};
+	assert_int_equal(staff_set_limits(staff_store, &cheap, &e), HATCH_OK);
+	assert_int_equal(staff_add(staff_store, "sam", "Sam", "4827", platform_now(), &e), HATCH_OK);
+	assert_int_equal(staff_add(staff_store, "kim", "Kim", "5093", platform_now(), &e), HATCH_OK);
+
+	struct ui_config cfg = {"Demonstration District Council", {29, 112, 184, 255}, NULL,
+				120, 30, 96, langs, sizeof langs / sizeof *langs};
+	struct ui_host host = {NULL, submit, host_today, {NULL, NULL, NULL}, speak, NULL};
+	struct ui *ui = ui_create(&cfg, &host, (const struct journey *const *)journeys, njourneys);
+	assert_non_null(ui);
+	/* No staff host: the corner does nothing. */
+	relayout(ui);
+	corner_taps(ui, 5);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_WELCOME);
+	struct ui_staff_host sh = {NULL, staff_sign_in_real, staff_dashboard_fixed,
+				   staff_retry_note, NULL, NULL, "{\"device\":\"demo-1\"}"};
+	ui_set_staff(ui, &sh);
+	/* Four taps, then a pause, then four more: not five within 5 s. */
+	corner_taps(ui, 4);
+	clock_ms += 6000;
+	corner_taps(ui, 4);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_WELCOME);
+	corner_taps(ui, 1);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_STAFF_SIGN_IN);
+	/* The ID on letters, then Enter: the PIN on the number pad. */
+	type(ui, "sam");
+	key(ui, UI_KEY_ENTER, false);
+	assert_true(find_key(ui, "5") >= 0);
+	assert_true(find_key(ui, "q") < 0);
+	type(ui, "1111");
+	assert_false(drawn(ui, "1111"));
+	struct ui_prefs p = *ui_prefs(ui);
+	p.speech = true;
+	ui_set_prefs(ui, &p);
+	key(ui, UI_KEY_TAB, true);
+	key(ui, UI_KEY_TAB, false);
+	assert_null(strstr(last_spoken(), "1111"));
+	assert_non_null(strstr(last_spoken(), "PIN, edit box, 4"));
+	p.speech = false;
+	ui_set_prefs(ui, &p);
+	key(ui, UI_KEY_ENTER, false);
+	const char wrong[] = "The staff ID or PIN is not right";
+	assert_string_equal(alert_text(ui), wrong);
+	/* An ID that does not exist gets the same words. */
+	tap_on(ui, UI_ACT_STAFF_FIELD, 0);
+	key(ui, UI_KEY_SELECT_ALL, false);
+	type(ui, "nobody");
+	tap_on(ui, UI_ACT_STAFF_FIELD, 1);
+	type(ui, "1111");
+	tap_on(ui, UI_ACT_STAFF_SIGN_IN, -1);
+	assert_string_equal(alert_text(ui), wrong);
+	/* Four more wrong PINs for kim lock kim; then even the right one is
+	 * refused, saying for how long. */
+	tap_on(ui, UI_ACT_STAFF_FIELD, 0);
+	key(ui, UI_KEY_SELECT_ALL, false);
+	type(ui, "kim");
+	for (int i = 0; i < 5; i++) {
+		tap_on(ui, UI_ACT_STAFF_FIELD, 1);
+		type(ui, "2222");
+		tap_on(ui, UI_ACT_STAFF_SIGN_IN, -1);
+	}
+	assert_string_equal(alert_text(ui), "Too many wrong PINs. Try again in 5 minutes.");
+	tap_on(ui, UI_ACT_STAFF_FIELD, 1);
+	type(ui, "5093");
+	tap_on(ui, UI_ACT_STAFF_SIGN_IN, -1);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_STAFF_SIGN_IN);
+	/* Cancel goes back to where staff came in. */
+	tap_on(ui, UI_ACT_BACK, -1);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_WELCOME);
+	/* The keyboard's way in, and sam's right PIN: the dashboard. */
+	key(ui, UI_KEY_STAFF, false);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_STAFF_SIGN_IN);
+	type(ui, "sam");
+	key(ui, UI_KEY_ENTER, false);
+	type(ui, "4827");
+	key(ui, UI_KEY_ENTER, false);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_STAFF);
+	assert_string_equal(ui_staff_id(ui), "sam");
+	assert_true(drawn(ui, "waste-services: 3 queued, 0 sending, 1 dead"));
+	assert_true(drawn(ui, "K7QM-2D9X-J, waste-services: 400 unknown service code"));
+	tap_on(ui, UI_ACT_STAFF_RETRY, 0);
+	assert_string_equal(retried, "K7QM-2D9X-J");
+	assert_true(drawn(ui, "1 submission will be sent again now."));
+	tap_on(ui, UI_ACT_STAFF_RETRY, -1);
+	assert_string_equal(retried, "(all)");
+	tap_on(ui, UI_ACT_STAFF_TECH, 0);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_TECHNICIAN);
+	assert_true(find(ui, UI_ACT_NONE, -1) >= 0);
+	tap_on(ui, UI_ACT_BACK, -1);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_STAFF);
+	/* Pause the timeout, start a session: the banner, and no timeout. */
+	tap_on(ui, UI_ACT_STAFF_PAUSE, 1);
+	tap_on(ui, UI_ACT_STAFF_ASSIST, 0);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_SERVICES);
+	assert_true(drawn(ui, "Assisted session with staff member: sam"));
+	tap_on(ui, UI_ACT_SERVICE, (int)journey_index("missed-bin"));
+	struct ui_input tick = {.kind = UI_IN_TICK, .ms = clock_ms += 600000};
+	ui_handle(ui, &tick);
+	relayout(ui);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_STEP);
+	assert_true(find(ui, UI_ACT_MORE_TIME, -1) < 0);
+	assert_string_equal(ui_staff_id(ui), "sam");
+	/* Hand back: Welcome, nobody signed in, no session. */
+	tap_on(ui, UI_ACT_HAND_BACK, 0);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_WELCOME);
+	assert_null(ui_staff_id(ui));
+	assert_null(ui_session(ui));
+	/* Signed in but not paused, the timeout signs staff out as well. */
+	ui_staff_force(ui, "sam", UI_SCREEN_STAFF);
+	relayout(ui);
+	tap_on(ui, UI_ACT_STAFF_ASSIST, 0);
+	tick.ms = clock_ms += 200000;
+	ui_handle(ui, &tick);
+	tick.ms = clock_ms += 60000;
+	ui_handle(ui, &tick);
+	relayout(ui);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_WELCOME);
+	assert_null(ui_staff_id(ui));
+	ui_destroy(ui);
+	store_close(staff_store);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -816,6 +1029,7 @@ int main(void)
 		cmocka_unit_test(double_tap_sends_once_and_failure_keeps_answers),
 		cmocka_unit_test(settings_speech_languages_and_help_key),
 		cmocka_unit_test(address_found_picked_or_typed),
+		cmocka_unit_test(staff_sign_in_assist_hand_back),
 	};
 	return cmocka_run_group_tests_name("ui", tests, setup, teardown);
 }
