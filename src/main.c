@@ -19,6 +19,8 @@ static const char usage[] =
 	"  gazetteer  import and search the council's addresses\n"
 	"  staff      add, list and remove staff accounts and their PINs\n"
 	"  doctor     check the kiosk for a technician; --bundle for support\n"
+	"  config     check a device configuration file\n"
+	"  provision  set up a device: its id, council, destinations and staff\n"
 	"  screenshot render any screen of the kiosk to PNG\n"
 	"\n"
 	"Run 'hatch COMMAND --help' for a command's options.\n";
@@ -50,6 +52,10 @@ int main(int argc, char **argv)
 		return cmd_staff(argc - 1, argv + 1);
 	if (!strcmp(c, "doctor"))
 		return cmd_doctor(argc - 1, argv + 1);
+	if (!strcmp(c, "config"))
+		return cmd_config(argc - 1, argv + 1);
+	if (!strcmp(c, "provision"))
+		return cmd_provision(argc - 1, argv + 1);
 	if (!strcmp(c, "screenshot"))
 		return cmd_screenshot(argc - 1, argv + 1);
 	if (c[0] == '-')

@@ -23,6 +23,10 @@ int cmd_doctor(int argc, char **argv);
 int cmd_gazetteer(int argc, char **argv);
 /* hatch staff add|list|remove|pin|unlock|check (staff_cmd.c). */
 int cmd_staff(int argc, char **argv);
+/* hatch config check [FILE] (config_cmd.c). */
+int cmd_config(int argc, char **argv);
+/* hatch provision (provision_cmd.c). */
+int cmd_provision(int argc, char **argv);
 struct gaz;
 struct ui_address;
 /* The kiosk's address finder (gazetteer_cmd.c): the gazetteer G's

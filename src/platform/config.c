@@ -967,6 +967,8 @@ static void cfg_finish_line(struct cfg_parse *ps)
 	const char *name = s + 1;
 	size_t n = (size_t)(close - name);
 	size_t kept = n < CFG_INIH_SECTION ? n : CFG_INIH_SECTION;
+	char why[256] = "";
+	enum config_ext_result ext;
 	memcpy(ps->secname, name, kept);
 	ps->secname[kept] = '\0';
 	ps->section = cfg_find_section(name, n);
@@ -974,8 +976,11 @@ static void cfg_finish_line(struct cfg_parse *ps)
 	    (n == 11 || isspace((unsigned char)name[11]))) {
 		cfg_destination_heading(ps, name, n);
 	} else if (ps->section < 0 && ps->x && ps->x->section &&
-		   ps->x->section(ps->x->user, ps->secname)) {
-		ps->section = CFG_EXT_SECTION;
+		   (ext = ps->x->section(ps->x->user, ps->line, ps->secname, why, sizeof why)) !=
+			   CONFIG_EXT_UNKNOWN) {
+		ps->section = ext == CONFIG_EXT_TAKEN ? CFG_EXT_SECTION : CFG_UNKNOWN_SECTION;
+		if (ext != CONFIG_EXT_TAKEN)
+			cfg_add(ps->p, ps->line, "[%s] %s", cfg_show(q, name, n), why);
 	} else if (ps->section < 0) {
 		char list[128];
 		ps->section = CFG_UNKNOWN_SECTION;

@@ -140,10 +140,14 @@ enum config_ext_result {
 };
 
 struct config_extension {
-	/* Whether a heading [NAME] that the file does not have starts a
-	 * section of the extension's; every setting under it then goes to
-	 * SETTING. NULL: none does. */
-	bool (*section)(void *user, const char *name);
+	/* Whether a heading [NAME] on LINE that the file does not have starts
+	 * a section of the extension's (CONFIG_EXT_TAKEN: every setting under
+	 * it then goes to SETTING), is the extension's but bad
+	 * (CONFIG_EXT_BAD, the reason in WHY, written after "[NAME] "; its
+	 * settings are not read), or is not (CONFIG_EXT_UNKNOWN). NULL: none
+	 * is. */
+	enum config_ext_result (*section)(void *user, int line, const char *name, char *why,
+					  size_t whysize);
 	/* NAME = VALUE on LINE in SECTION ("council", "destination waste",
 	 * or one of the extension's own) that the file does not have. WHY
 	 * (WHYSIZE bytes) takes the reason for CONFIG_EXT_BAD, written after

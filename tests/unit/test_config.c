@@ -1706,10 +1706,17 @@ static void ext_told(void *user, int line, const char *section, const char *name
 		 value);
 }
 
-static bool ext_section(void *user, const char *name)
+static enum config_ext_result ext_section(void *user, int line, const char *name, char *why,
+					  size_t whysize)
 {
 	(void)user;
-	return !strncmp(name, "account ", 8);
+	if (strncmp(name, "account ", 8))
+		return CONFIG_EXT_UNKNOWN;
+	if (strchr(name + 8, ' ')) {
+		snprintf(why, whysize, "has a space in its name (line %d)", line);
+		return CONFIG_EXT_BAD;
+	}
+	return CONFIG_EXT_TAKEN;
 }
 
 static enum config_ext_result ext_setting(void *user, int line, const char *section,
@@ -1764,10 +1771,12 @@ static void extended(void **state)
 				   "url = https://a.example/\n"
 				   "api_key_file = /k\n"
 				   "key = again\n"
-				   "[accounts]\n";
+				   "[accounts]\n"
+				   "[account a b]\n"
+				   "pin_file = /p/ab\n";
 	assert_int_equal(config_parse_extended(text, sizeof text - 1, &x, &c, &p),
 			 HATCH_ERR_INPUT);
-	expect_count(&p, 6);
+	expect_count(&p, 7);
 	expect(&p, 0, 4, "[council] colour_nom: is not a known setting; [council] has name and "
 			 "colour");
 	expect(&p, 1, 7, "[account alex] pin: is not a known setting");
@@ -1776,6 +1785,9 @@ static void extended(void **state)
 	/* What the extension's setting stands for is read as that setting. */
 	expect(&p, 4, 18, "[destination two] api_key_file: is set again (first on line 17)");
 	expect(&p, 5, 19, "[accounts] is not a known section");
+	/* A bad heading of the extension's: its settings are not read. */
+	assert_int_equal(p.v[6].line, 20);
+	assert_string_equal(p.v[6].reason, "[account a b] has a space in its name (line 20)");
 	assert_int_equal(seen.naccounts, 1);
 	assert_int_equal(seen.account_lines[0], 6);
 	assert_string_equal(seen.section, "account alex");
