@@ -12,7 +12,7 @@ FUZZ_SECONDS ?= 60
 RUNNER     ?=
 DEPS_FLAGS ?=
 
-PKGS := jansson sqlite3 libqrencode sdl2 SDL2_ttf SDL2_image fontconfig fribidi espeak-ng inih libsodium libcurl libxml-2.0
+PKGS := jansson sqlite3 libqrencode sdl2 SDL2_ttf SDL2_image fontconfig fribidi espeak-ng inih libsodium libcurl libxml-2.0 libsystemd
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 CFLAGS ?= -O2 -g
 ALL_CPPFLAGS := -D_DEFAULT_SOURCE -Isrc -DHATCH_DATADIR='"$(DATADIR)"' $(CPPFLAGS)
