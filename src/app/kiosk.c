@@ -247,8 +247,10 @@ static void staff_dashboard(void *user, struct ui_dashboard *out)
 	struct store_destination_stats *v = NULL;
 	size_t n = 0;
 	long long now = platform_now();
-	if (store_destination_stats(k->store, &v, &n, &e) != HATCH_OK)
-		snprintf(out->note, sizeof out->note, "The outbox cannot be read: %s", e.msg);
+	if (store_destination_stats(k->store, &v, &n, &e) != HATCH_OK) {
+		fprintf(stderr, "hatch: staff dashboard: %s\n", e.msg);
+		out->unreadable = true;
+	}
 	for (size_t i = 0; i < n && out->ndest < UI_DASH_ROWS; i++) {
 		struct ui_outbox_row *r = &out->dest[out->ndest++];
 		snprintf(r->destination, sizeof r->destination, "%s", v[i].destination);
@@ -275,28 +277,24 @@ static void staff_dashboard(void *user, struct ui_dashboard *out)
 	}
 }
 
-static void staff_retry(void *user, const char *reference, char *note, size_t size)
+static long staff_retry(void *user, const char *reference)
 {
 	struct kiosk *k = user;
 	struct hatch_error e = {""};
 	size_t n = 0;
 	if (store_retry(k->store, reference, platform_now(), &n, &e) != HATCH_OK) {
-		snprintf(note, size, "Could not send again: %s", e.msg);
-		return;
+		fprintf(stderr, "hatch: staff retry: %s\n", e.msg);
+		return -1;
 	}
-	snprintf(note, size, n == 1 ? "%zu submission will be sent again now."
-				    : "%zu submissions will be sent again now.",
-		 n);
 	sync_nudge(k);
+	return (long)n;
 }
 
-static void staff_deliver_now(void *user, char *note, size_t size)
+static long staff_deliver_now(void *user)
 {
 	struct kiosk *k = user;
-	if (!k->sync_running) {
-		snprintf(note, size, "No destination is configured: nothing is delivered.");
-		return;
-	}
+	if (!k->sync_running)
+		return -1;
 	/* Whatever waits for its next attempt is made due now. */
 	struct hatch_error e = {""};
 	struct store_outbox_row *rows = NULL;
@@ -311,9 +309,8 @@ static void staff_deliver_now(void *user, char *note, size_t size)
 		}
 		mem_free(rows);
 	}
-	snprintf(note, size, "Delivery started for %zu waiting submission%s.", made,
-		 made == 1 ? "" : "s");
 	sync_nudge(k);
+	return (long)made;
 }
 
 /* The screens, once the gazetteer is known. */

@@ -1346,7 +1346,9 @@ static void staff_page(struct ui *ui, struct col *c, struct footer_spec *f)
 {
 	const struct ui_style *st = &ui->st;
 	char line[400];
-	snprintf(line, sizeof line, "%s: %s", ui_tr(ui, N_("Staff")), ui->staff_id);
+	static const char *const id_key[] = {"id"};
+	const char *const id_val[] = {ui->staff_id};
+	msg_fill(line, sizeof line, ui_tr(ui, N_("Signed in: {id}")), id_key, id_val, 1);
 	heading(ui, c, line);
 	para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK,
 	     ui_tr(ui, N_("Submissions sent while you are signed in are recorded as assisted, "
@@ -1360,41 +1362,89 @@ static void staff_page(struct ui *ui, struct col *c, struct footer_spec *f)
 	c->y += st->pad / 2;
 	heading(ui, c, ui_tr(ui, N_("Outbox")));
 	const struct ui_dashboard *d = ui->dash;
-	if (!d || !d->ndest)
+	if (d && d->unreadable)
+		para(ui, c, UI_FONT_BOLD, st->body_px, UI_RED,
+		     ui_tr(ui, N_("The outbox cannot be read. See the log.")), st->pad / 2);
+	else if (!d || !d->ndest)
 		para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK,
 		     ui_tr(ui, N_("Nothing is waiting to be sent.")), st->pad / 2);
 	for (size_t i = 0; d && i < d->ndest; i++) {
 		const struct ui_outbox_row *r = &d->dest[i];
-		int n = snprintf(line, sizeof line, "%s: %ld queued, %ld sending, %ld dead",
-				 r->destination, r->queued, r->sending, r->dead);
-		if (r->oldest_minutes >= 0 && n > 0 && (size_t)n < sizeof line)
-			snprintf(line + n, sizeof line - (size_t)n, "; the oldest has waited %ld min",
-				 r->oldest_minutes);
+		char q[24], sn[24], dd[24];
+		snprintf(q, sizeof q, "%ld", r->queued);
+		snprintf(sn, sizeof sn, "%ld", r->sending);
+		snprintf(dd, sizeof dd, "%ld", r->dead);
+		static const char *const keys[] = {"destination", "queued", "sending", "dead"};
+		const char *const vals[] = {r->destination, q, sn, dd};
+		msg_fill(line, sizeof line,
+			 ui_tr(ui, N_("{destination}: {queued} queued, {sending} sending, {dead} refused")),
+			 keys, vals, 4);
 		para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK, line, st->pad / 3);
+		if (r->oldest_minutes >= 0) {
+			ui_fill_count(line, sizeof line,
+				      ui_ntr(ui, NP_("The oldest has waited {count} minute.",
+						     "The oldest has waited {count} minutes."),
+					     r->oldest_minutes),
+				      r->oldest_minutes);
+			para(ui, c, UI_FONT_REGULAR, st->caption_px, UI_GREY, line, st->pad / 3);
+		}
 	}
-	if (d && d->note[0])
-		para(ui, c, UI_FONT_BOLD, st->body_px, UI_BLACK, d->note, st->pad / 2);
+	line[0] = '\0';
+	switch (ui->staff_note) {
+	case UI_NOTE_RETRIED:
+		ui_fill_count(line, sizeof line,
+			      ui_ntr(ui, NP_("{count} submission will be sent again now.",
+					     "{count} submissions will be sent again now."),
+				     ui->staff_note_count),
+			      ui->staff_note_count);
+		break;
+	case UI_NOTE_DELIVERING:
+		ui_fill_count(line, sizeof line,
+			      ui_ntr(ui, NP_("Delivery started for {count} waiting submission.",
+					     "Delivery started for {count} waiting submissions."),
+				     ui->staff_note_count),
+			      ui->staff_note_count);
+		break;
+	case UI_NOTE_RETRY_FAILED:
+		snprintf(line, sizeof line, "%s",
+			 ui_tr(ui, N_("It could not be sent again. See the log.")));
+		break;
+	case UI_NOTE_NO_DESTINATION:
+		snprintf(line, sizeof line, "%s",
+			 ui_tr(ui, N_("Nothing is delivered: no destination is configured.")));
+		break;
+	case UI_NOTE_NONE: break;
+	}
+	if (line[0]) {
+		int h = text_h(ui, c, UI_FONT_BOLD, st->body_px, line, c->w);
+		ui_add_widget(ui, UI_ROLE_ALERT, UI_ACT_NONE, 0, (struct ui_rect){c->x, c->y, c->w, h},
+			      line, false);
+		para(ui, c, UI_FONT_BOLD, st->body_px, UI_BLACK, line, st->pad / 2);
+	}
 	wide_button(ui, c, ui_tr(ui, N_("Deliver now")), UI_ACT_STAFF_DELIVER, 0, false);
 	if (d && d->dead_total) {
 		c->y += st->pad / 2;
-		snprintf(line, sizeof line, "%s (%ld)", ui_tr(ui, N_("Refused submissions")),
-			 d->dead_total);
+		ui_fill_count(line, sizeof line, ui_tr(ui, N_("Refused submissions: {count}")),
+			      d->dead_total);
 		heading(ui, c, line);
 		wide_button(ui, c, ui_tr(ui, N_("Send every refused one again")), UI_ACT_STAFF_RETRY,
 			    -1, false);
 		for (size_t i = 0; i < d->ndead; i++) {
 			const struct ui_dead_row *r = &d->dead[i];
+			/* The back end's reason is its own words. */
 			snprintf(line, sizeof line, "%s, %s: %s", r->reference, r->destination,
 				 r->reason);
+			ui->typed_text = true;
 			para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK, line, st->unit * 4);
+			ui->typed_text = false;
 			char name[200];
-			snprintf(name, sizeof name, "%s %s", ui_tr(ui, N_("Send again")), r->reference);
-			int wi = -1;
+			static const char *const rk[] = {"reference"};
+			const char *const rv[] = {r->reference};
+			msg_fill(name, sizeof name, ui_tr(ui, N_("Send {reference} again")), rk, rv, 1);
 			int h = button(ui, (struct ui_rect){c->x, c->y,
 							    MIN(c->w, button_width(ui, name) + st->pad),
 							    st->target},
 				       name, UI_ACT_STAFF_RETRY, (int)i, false);
-			(void)wi;
 			c->y += h + st->pad / 2;
 		}
 	}
@@ -1418,9 +1468,13 @@ static void technician_page(struct ui *ui, struct col *c, struct footer_spec *f)
 		const struct ui_check_row *r = &ui->checks[i];
 		int lv = r->level < 0 ? 0 : r->level > 2 ? 2 : r->level;
 		char line[400];
+		/* The check's name and detail are the technician's own
+		 * words (hatch doctor's), as the log has them. */
 		snprintf(line, sizeof line, "%s: %s", ui_tr(ui, levels[lv]), r->name);
+		ui->typed_text = true;
 		para(ui, c, UI_FONT_BOLD, st->body_px, *colours[lv], line, st->unit * 2);
 		para(ui, c, UI_FONT_REGULAR, st->caption_px, UI_BLACK, r->detail, st->pad / 2);
+		ui->typed_text = false;
 	}
 	if (ui->staff.identity && *ui->staff.identity) {
 		c->y += st->pad / 2;
@@ -1443,8 +1497,10 @@ static void assisted_banner(struct ui *ui, struct col *c)
 {
 	const struct ui_style *st = &ui->st;
 	char line[200];
-	snprintf(line, sizeof line, "%s: %s", ui_tr(ui, N_("Assisted session with staff member")),
-		 ui->staff_id);
+	static const char *const keys[] = {"id"};
+	const char *const vals[] = {ui->staff_id};
+	msg_fill(line, sizeof line, ui_tr(ui, N_("Assisted session with staff member {id}")), keys,
+		 vals, 1);
 	const char *menu = ui_tr(ui, N_("Staff menu"));
 	const char *back = ui_tr(ui, N_("Hand back"));
 	int inner = c->w - st->pad;
@@ -1602,7 +1658,7 @@ enum hatch_err ui_layout(struct ui *ui, int w, int h, const struct ui_metrics *m
 		 * overflows; the first pass could not know, so lay out again. */
 		ui_build(ui);
 	}
-	if (!ui->nomem && ui->rtl && !ui_staff_screen(ui))
+	if (!ui->nomem && ui->rtl)
 		mirror(ui);
 	if (!ui->nomem)
 		ui_announce(ui);

@@ -25,15 +25,11 @@ bool ui_staff_screen(const struct ui *ui)
 
 const char *ui_tr(const struct ui *ui, const char *english)
 {
-	if (ui_staff_screen(ui))
-		return english;
 	return msg_text(&ui->host.tr, english);
 }
 
 const char *ui_ntr(const struct ui *ui, const char *singular, const char *plural, long n)
 {
-	if (ui_staff_screen(ui))
-		return n == 1 ? singular : plural;
 	return msg_ntext(&ui->host.tr, singular, plural, n < 0 ? (unsigned long)-n : (unsigned long)n);
 }
 
@@ -568,10 +564,7 @@ static void staff_dashboard_load(struct ui *ui)
 		ui->dash = mem_calloc(1, sizeof *ui->dash);
 	if (!ui->dash)
 		return;
-	char note[sizeof ui->dash->note];
-	memcpy(note, ui->dash->note, sizeof note);
 	memset(ui->dash, 0, sizeof *ui->dash);
-	memcpy(ui->dash->note, note, sizeof note);
 	if (ui->staff.dashboard)
 		ui->staff.dashboard(ui->staff.user, ui->dash);
 }
@@ -594,8 +587,10 @@ static void staff_go(struct ui *ui, enum ui_screen s)
 		ui->staff_from_dialog = ui->dialog_timeout;
 	}
 	ui->dialog_timeout = ui->dialog_save_failed = false;
-	if (s == UI_SCREEN_STAFF)
+	if (s == UI_SCREEN_STAFF) {
+		ui->staff_note = UI_NOTE_NONE;
 		staff_dashboard_load(ui);
+	}
 	if (s == UI_SCREEN_TECHNICIAN)
 		staff_checks_load(ui);
 	go_screen(ui, s);
@@ -677,7 +672,7 @@ static void hand_back(struct ui *ui)
 
 static void staff_activate(struct ui *ui, const struct ui_widget *w)
 {
-	char note[160] = "";
+	long n;
 	switch (w->action) {
 	case UI_ACT_STAFF_FIELD: set_focus(ui, UI_ACT_STAFF_FIELD, w->arg); break;
 	case UI_ACT_STAFF_SIGN_IN: staff_sign_in(ui); break;
@@ -690,21 +685,19 @@ static void staff_activate(struct ui *ui, const struct ui_widget *w)
 		if (!ui->dash || !ui->staff.retry)
 			break;
 		if (w->arg >= 0 && (size_t)w->arg < ui->dash->ndead)
-			ui->staff.retry(ui->staff.user, ui->dash->dead[w->arg].reference, note,
-					sizeof note);
-		else if (w->arg < 0)
-			ui->staff.retry(ui->staff.user, NULL, note, sizeof note);
+			n = ui->staff.retry(ui->staff.user, ui->dash->dead[w->arg].reference);
+		else
+			n = ui->staff.retry(ui->staff.user, NULL);
+		ui->staff_note = n < 0 ? UI_NOTE_RETRY_FAILED : UI_NOTE_RETRIED;
+		ui->staff_note_count = n;
 		staff_dashboard_load(ui);
-		if (ui->dash)
-			snprintf(ui->dash->note, sizeof ui->dash->note, "%s", note);
 		ui->say_page = true;
 		break;
 	case UI_ACT_STAFF_DELIVER:
-		if (ui->staff.deliver_now)
-			ui->staff.deliver_now(ui->staff.user, note, sizeof note);
+		n = ui->staff.deliver_now ? ui->staff.deliver_now(ui->staff.user) : -1;
+		ui->staff_note = n < 0 ? UI_NOTE_NO_DESTINATION : UI_NOTE_DELIVERING;
+		ui->staff_note_count = n;
 		staff_dashboard_load(ui);
-		if (ui->dash)
-			snprintf(ui->dash->note, sizeof ui->dash->note, "%s", note);
 		ui->say_page = true;
 		break;
 	case UI_ACT_STAFF_TECH: staff_go(ui, UI_SCREEN_TECHNICIAN); break;

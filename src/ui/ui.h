@@ -290,7 +290,7 @@ struct ui_dashboard {
 	struct ui_dead_row dead[UI_DASH_ROWS];
 	size_t ndead;          /* shown: the oldest UI_DASH_ROWS */
 	long dead_total;
-	char note[160];        /* what the last retry or delivery did, or "" */
+	bool unreadable;       /* the outbox could not be read (the reason is logged) */
 };
 
 #define UI_CHECK_ROWS 32
@@ -301,9 +301,7 @@ struct ui_check_row {
 	char detail[200];
 };
 
-/* What the staff screens need from the program around them. Staff and
- * technician screens are in English, left to right, whatever the citizen
- * chose: they are for the council's own people. */
+/* What the staff screens need from the program around them. */
 struct ui_staff_host {
 	void *user;
 	/* Checks ID and PIN (never kept by ui/); *RETRY_AFTER seconds when
@@ -313,10 +311,11 @@ struct ui_staff_host {
 	/* The outbox now, into OUT. */
 	void (*dashboard)(void *user, struct ui_dashboard *out);
 	/* Sends the dead submission REFERENCE again (NULL: every dead one);
-	 * a line for the dashboard into NOTE. */
-	void (*retry)(void *user, const char *reference, char *note, size_t size);
-	/* Wakes delivery now; a line for the dashboard into NOTE. */
-	void (*deliver_now)(void *user, char *note, size_t size);
+	 * how many will be, or -1 when they could not be (logged). */
+	long (*retry)(void *user, const char *reference);
+	/* Makes every waiting submission due and wakes delivery; how many, or
+	 * -1 when no destination is configured. */
+	long (*deliver_now)(void *user);
 	/* The technician's checks into OUT (at most MAX); how many. NULL: none. */
 	size_t (*checks)(void *user, struct ui_check_row *out, size_t max);
 	/* The device's identity for enrolment, shown as a QR code and as text;

@@ -109,6 +109,10 @@ struct ui {
 	struct ui_field staff_fields[2];
 	const char *staff_problem;   /* "wrong" or "locked": why sign-in failed */
 	long staff_wait;             /* minutes, for a lock */
+	/* What the last retry or delivery did: which message, and how many. */
+	enum { UI_NOTE_NONE, UI_NOTE_RETRIED, UI_NOTE_RETRY_FAILED, UI_NOTE_DELIVERING,
+	       UI_NOTE_NO_DESTINATION } staff_note;
+	long staff_note_count;
 	struct ui_dashboard *dash;   /* while the dashboard shows */
 	struct ui_check_row *checks; /* while the technician's screen shows */
 	size_t nchecks;
@@ -163,7 +167,7 @@ int ui_idle_seconds(const struct ui *ui);
 int ui_warning_seconds(const struct ui *ui);
 
 const char *ui_tr(const struct ui *ui, const char *english);
-/* Staff and technician screens are in English, left to right. */
+/* Staff sign-in, the dashboard or the technician's checks. */
 bool ui_staff_screen(const struct ui *ui);
 /* The form of SINGULAR/PLURAL (NP_) for N, translated. */
 const char *ui_ntr(const struct ui *ui, const char *singular, const char *plural, long n);

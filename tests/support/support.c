@@ -296,6 +296,28 @@ size_t support_each_screen(struct journey *const *js, size_t n, const struct cda
 	ui_show_timeout(ui, 1000);
 	visit(&w, ui, "the timeout dialog");
 	ui_destroy(ui);
+	if (s->staff) {
+		static const struct {
+			enum ui_screen screen;
+			const char *id, *what;
+		} staff[] = {
+			{UI_SCREEN_STAFF_SIGN_IN, "", "staff sign-in"},
+			{UI_SCREEN_STAFF, "demo-staff", "the staff dashboard"},
+			{UI_SCREEN_TECHNICIAN, "demo-staff", "the technician's checks"},
+		};
+		for (size_t i = 0; i < sizeof staff / sizeof *staff; i++) {
+			if (!(ui = s->make(s->user)))
+				abort();
+			ui_staff_force(ui, staff[i].id, staff[i].screen);
+			visit(&w, ui, staff[i].what);
+			ui_destroy(ui);
+		}
+		if (!(ui = s->make(s->user)))
+			abort();
+		ui_staff_force(ui, "demo-staff", UI_SCREEN_SERVICES);
+		visit(&w, ui, "services in an assisted session");
+		ui_destroy(ui);
+	}
 	for (size_t i = 0; i < n; i++) {
 		w.j = js[i];
 		w.summaries = 0;

@@ -62,6 +62,10 @@ struct support_screens {
 	 * step is also visited listing what a postcode and words find, asking
 	 * to pick one, finding nothing, and typed in. */
 	bool addresses;
+	/* Also staff sign-in, the dashboard, the technician's checks, and
+	 * services with the assisted banner (as signed in by
+	 * ui_staff_force: MAKE's kiosks need no staff host). */
+	bool staff;
 };
 
 /* A gazetteer of made-up addresses (postcodes ZY1 1AA, 30 of them, one

@@ -428,7 +428,7 @@ static void every_screen_in_every_language(void **state)
 	snprintf(pot, sizeof pot, "%s/hatch.pot", dir);
 	/* Check answers and confirmation for 24 paths of each journey: every
 	 * kind of row, without the thousand paths test_ui walks. */
-	struct support_screens s = {make, visit, NULL, 24, true};
+	struct support_screens s = {make, visit, NULL, 24, true, true};
 	static const int texts[] = {100, 200};
 	for (size_t l = 0; l < nlangs; l++) {
 		now.lang = l;
