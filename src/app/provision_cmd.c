@@ -659,9 +659,11 @@ static int interview(const char *config, struct ini *t)
 	if (!ask_into(c, "Languages offered, the first one first", def, "kiosk", "languages",
 		      NULL))
 		goto eof;
+	/* The demonstration council's link is not offered for a real one. */
 	if (!ask_into(c, "Tracking link, with {reference} (none: no QR code)",
-		      c->tracking_url[0] ? c->tracking_url : "none", "kiosk", "tracking_url",
-		      "none"))
+		      c->tracking_url[0] && strcmp(c->tracking_url, d.tracking_url) ? c->tracking_url
+										     : "none",
+		      "kiosk", "tracking_url", "none"))
 		goto eof;
 
 	/* Destinations: each one there kept or not, then new ones. */
