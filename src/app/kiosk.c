@@ -18,6 +18,7 @@
 #include "platform/platform.h"
 #include "sdl/audio.h"
 #include "sdl/sdl.h"
+#include "app/doctor.h"
 #include "store/gazetteer.h"
 #include "store/staff.h"
 #include "store/store.h"
@@ -34,6 +35,15 @@ struct kiosk {
 	struct ui_config ucfg;
 	struct store *store;      /* NULL for screenshots */
 	struct gaz *gaz;          /* the council's addresses; NULL: typed in */
+	const char *config_path;  /* NULL: the built-in settings */
+	const char *db_path;
+
+	/* The technician's checks (hatch doctor's), run on a thread of their
+	 * own when the technician's screen asks, the view woken when done. */
+	pthread_mutex_t doc_lock;
+	bool doc_lock_made, doc_running, doc_joinable;
+	pthread_t doc_thread;
+	struct doctor_report *doc;
 	struct ui *ui;
 	struct sdl_view *view;
 	/* Speech output (hatch run): espeak-ng's sound to the audio device.
@@ -313,6 +323,55 @@ static long staff_deliver_now(void *user)
 	return (long)made;
 }
 
+static void *doctor_main(void *arg)
+{
+	struct kiosk *k = arg;
+	struct doctor_report *r = mem_calloc(1, sizeof *r);
+	struct hatch_error e = {""};
+	/* The checks read the outbox through a connection of their own: the
+	 * kiosk's is the delivery thread's meanwhile. */
+	struct doctor_options o = {k->config_path, k->db_path, k->assets, NULL, false};
+	if (r && doctor_run(&o, r, &e) != HATCH_OK) {
+		mem_free(r);
+		r = NULL;
+	}
+	pthread_mutex_lock(&k->doc_lock);
+	mem_free(k->doc);
+	k->doc = r;
+	k->doc_running = false;
+	pthread_mutex_unlock(&k->doc_lock);
+	sdl_view_wake(k->view);
+	return NULL;
+}
+
+static long staff_checks(void *user, struct ui_check_row *out, size_t max)
+{
+	struct kiosk *k = user;
+	long n = -1;
+	pthread_mutex_lock(&k->doc_lock);
+	/* Results a minute old are shown; older ones are run again. */
+	if (k->doc && platform_now() - k->doc->time < 60) {
+		n = 0;
+		for (size_t i = 0; i < k->doc->n && (size_t)n < max; i++, n++) {
+			const struct doctor_result *d = &k->doc->v[i];
+			out[n].level = d->verdict == DOCTOR_OK ? 0 : d->verdict == DOCTOR_WARN ? 1 : 2;
+			snprintf(out[n].name, sizeof out[n].name, "%s%s%.40s", d->check,
+				 d->subject[0] ? " " : "", d->subject);
+			snprintf(out[n].detail, sizeof out[n].detail, "%s", d->detail);
+		}
+	} else if (!k->doc_running) {
+		if (k->doc_joinable)
+			pthread_join(k->doc_thread, NULL);
+		k->doc_joinable = false;
+		k->doc_running = pthread_create(&k->doc_thread, NULL, doctor_main, k) == 0;
+		k->doc_joinable = k->doc_running;
+		if (!k->doc_running)
+			n = 0;
+	}
+	pthread_mutex_unlock(&k->doc_lock);
+	return n;
+}
+
 /* The screens, once the gazetteer is known. */
 static int kiosk_ui(struct kiosk *k)
 {
@@ -325,8 +384,14 @@ static int kiosk_ui(struct kiosk *k)
 		return 1;
 	}
 	if (k->store) {
-		struct ui_staff_host sh = {k, staff_sign_in, staff_dashboard, staff_retry,
-					   staff_deliver_now, NULL, NULL};
+		k->doc_lock_made = pthread_mutex_init(&k->doc_lock, NULL) == 0;
+		struct ui_staff_host sh = {k,
+					   staff_sign_in,
+					   staff_dashboard,
+					   staff_retry,
+					   staff_deliver_now,
+					   k->doc_lock_made ? staff_checks : NULL,
+					   NULL};
 		ui_set_staff(k->ui, &sh);
 	}
 	return 0;
@@ -401,6 +466,17 @@ static void load_catalogs(struct kiosk *k)
 
 static void kiosk_cleanup(struct kiosk *k)
 {
+	if (k->doc_lock_made) {
+		pthread_mutex_lock(&k->doc_lock);
+		bool join = k->doc_joinable;
+		pthread_mutex_unlock(&k->doc_lock);
+		/* A probe may take its timeouts: the kiosk waits for it rather
+		 * than pulling the store from under it. */
+		if (join)
+			pthread_join(k->doc_thread, NULL);
+		mem_free(k->doc);
+		pthread_mutex_destroy(&k->doc_lock);
+	}
 	sync_stop(k);
 	/* Speech feeds the audio device, which goes before SDL does. */
 	a11y_speech_destroy(k->speech);
@@ -499,7 +575,8 @@ static void dump_widgets(struct kiosk *k, const char *path, unsigned long frame)
 	size_t n;
 	const struct ui_widget *w = ui_widgets(k->ui, &n);
 	const struct session *s = ui_session(k->ui);
-	static const char *const screens[] = {"welcome", "services", "step", "help", "settings"};
+	static const char *const screens[] = {"welcome",	"services", "step",	  "help",
+					      "settings",	"staff-sign-in", "staff", "technician"};
 	fprintf(f, "{\"frame\":%lu,\"screen\":\"%s\",\"step\":\"%s\",\"focus\":%d,\"widgets\":[",
 		frame, screens[ui_screen_get(k->ui)],
 		s && ui_screen_get(k->ui) == UI_SCREEN_STEP ? session_step(s)->id : "",
@@ -593,6 +670,8 @@ int cmd_run(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	k.config_path = config;
+	k.db_path = db;
 	open_gazetteer(&k, NULL, db);
 	status = kiosk_ui(&k);
 	if (status)
@@ -652,6 +731,7 @@ int cmd_run(int argc, char **argv)
 		if (ev == SDL_VIEW_QUIT)
 			break;
 		if (ev == SDL_VIEW_REDRAW) {
+			ui_staff_refresh(k.ui);
 			dirty = true;
 		} else if (ev == SDL_VIEW_INPUT) {
 			if (ui_handle(k.ui, &in)) {

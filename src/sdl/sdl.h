@@ -39,6 +39,9 @@ const struct ui_metrics *sdl_view_metrics(struct sdl_view *v);
  * faces, and a window view asks for a redraw (SDL_VIEW_REDRAW). */
 void sdl_view_set_language(struct sdl_view *v, const char *lang);
 void sdl_view_size(const struct sdl_view *v, int *w, int *h);
+/* From any thread: the view's sdl_view_wait returns SDL_VIEW_REDRAW soon
+ * (work done elsewhere has something to show). Does nothing headless. */
+void sdl_view_wake(struct sdl_view *v);
 
 /* Draws D and shows it. */
 enum hatch_err sdl_view_render(struct sdl_view *v, const struct ui_draw_list *d,

@@ -453,6 +453,15 @@ static enum ui_key map_key(const SDL_KeyboardEvent *k, bool *shift)
 	}
 }
 
+void sdl_view_wake(struct sdl_view *v)
+{
+	if (!v || !v->redraw_event)
+		return;
+	/* SDL_PushEvent is safe from any thread. */
+	SDL_Event ev = {.type = v->redraw_event};
+	SDL_PushEvent(&ev);
+}
+
 enum sdl_event sdl_view_wait(struct sdl_view *v, long timeout_ms, struct ui_input *in)
 {
 	SDL_Event ev;

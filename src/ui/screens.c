@@ -1461,9 +1461,16 @@ static void technician_page(struct ui *ui, struct col *c, struct footer_spec *f)
 	heading(ui, c, ui_tr(ui, N_("Technician checks")));
 	static const char *const levels[] = {N_("OK"), N_("Warning"), N_("Failure")};
 	static const struct ui_color *const colours[] = {&UI_DARK_GREEN, &UI_BLACK, &UI_RED};
-	if (!ui->nchecks)
+	if (ui->checks_running) {
+		const char *t = ui_tr(ui, N_("The checks are running. This can take a minute."));
+		int h = text_h(ui, c, UI_FONT_BOLD, st->body_px, t, c->w);
+		ui_add_widget(ui, UI_ROLE_ALERT, UI_ACT_NONE, 0, (struct ui_rect){c->x, c->y, c->w, h}, t,
+			      false);
+		para(ui, c, UI_FONT_BOLD, st->body_px, UI_BLACK, t, st->pad / 2);
+	} else if (!ui->nchecks) {
 		para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK,
 		     ui_tr(ui, N_("No checks could be run.")), st->pad / 2);
+	}
 	for (size_t i = 0; ui->checks && i < ui->nchecks; i++) {
 		const struct ui_check_row *r = &ui->checks[i];
 		int lv = r->level < 0 ? 0 : r->level > 2 ? 2 : r->level;

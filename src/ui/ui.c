@@ -573,9 +573,22 @@ static void staff_checks_load(struct ui *ui)
 {
 	if (!ui->checks)
 		ui->checks = mem_calloc(UI_CHECK_ROWS, sizeof *ui->checks);
-	ui->nchecks = ui->checks && ui->staff.checks
-			      ? ui->staff.checks(ui->staff.user, ui->checks, UI_CHECK_ROWS)
-			      : 0;
+	long n = ui->checks && ui->staff.checks
+			 ? ui->staff.checks(ui->staff.user, ui->checks, UI_CHECK_ROWS)
+			 : 0;
+	ui->checks_running = n < 0;
+	ui->nchecks = n < 0 ? 0 : (size_t)n;
+}
+
+bool ui_staff_refresh(struct ui *ui)
+{
+	if (ui->screen == UI_SCREEN_TECHNICIAN && ui->checks_running) {
+		staff_checks_load(ui);
+		if (!ui->checks_running)
+			ui->say_page = true;
+		return !ui->checks_running;
+	}
+	return false;
 }
 
 /* Staff screens are opened over whatever was showing, which comes back as

@@ -316,8 +316,10 @@ struct ui_staff_host {
 	/* Makes every waiting submission due and wakes delivery; how many, or
 	 * -1 when no destination is configured. */
 	long (*deliver_now)(void *user);
-	/* The technician's checks into OUT (at most MAX); how many. NULL: none. */
-	size_t (*checks)(void *user, struct ui_check_row *out, size_t max);
+	/* The technician's checks into OUT (at most MAX): how many, or -1
+	 * while they are still running (they are started when asked for, and
+	 * ui_staff_refresh shows them once done). NULL: none. */
+	long (*checks)(void *user, struct ui_check_row *out, size_t max);
 	/* The device's identity for enrolment, shown as a QR code and as text;
 	 * NULL: not provisioned. */
 	const char *identity;
@@ -379,6 +381,9 @@ const char *ui_staff_id(const struct ui *ui);
 /* Opens staff sign-in as the hidden way in does (five taps in the corner
  * above the council's name, or the staff key combination). */
 void ui_open_staff(struct ui *ui);
+/* Reads the dashboard or the technician's checks again when one shows
+ * (the host has news for it); true when the screen must be drawn again. */
+bool ui_staff_refresh(struct ui *ui);
 /* Signs ID in without a PIN (screenshots and tests of the screens that
  * follow); then shows SCREEN. */
 void ui_staff_force(struct ui *ui, const char *id, enum ui_screen screen);

@@ -116,6 +116,7 @@ struct ui {
 	struct ui_dashboard *dash;   /* while the dashboard shows */
 	struct ui_check_row *checks; /* while the technician's screen shows */
 	size_t nchecks;
+	bool checks_running;
 	int corner_taps;
 	uint64_t corner_since;
 	char reference[REFERENCE_SIZE];

@@ -283,6 +283,12 @@ to_check() {
 to_address() {
 	click_widget role=button label=Start || return 1
 	wait_screen services || return 1
+	services_to_address
+}
+
+# services_to_address: from the services screen, the missed bin journey up
+# to the address question.
+services_to_address() {
 	click_widget role=tile "label=Report a missed bin collection" || return 1
 	wait_step bin || return 1
 	click_widget role=radio "label=Food waste" || return 1
