@@ -130,7 +130,7 @@ void sync_result_http(struct sync_result *r, const struct sync_http_response *re
 
 /* Reads a credential file into OUT (mem_free_wiped), without its trailing
  * line ending and spaces. */
-static enum hatch_err read_secret(const char *path, char **out, struct hatch_error *e)
+enum hatch_err sync_read_secret(const char *path, char **out, struct hatch_error *e)
 {
 	*out = NULL;
 	char *data = NULL;
@@ -182,7 +182,7 @@ static enum hatch_err drain_destination(struct sync *w, const char *name, long l
 		                       ? dest->secret_file
 		                       : dest->api_key_file;
 		struct hatch_error ce;
-		if (!file[0] || read_secret(file, &cred, &ce) != HATCH_OK)
+		if (!file[0] || sync_read_secret(file, &cred, &ce) != HATCH_OK)
 			snprintf(unusable, sizeof unusable,
 			         "cannot read the destination's %s file",
 			         dest->adapter == CONFIG_ADAPTER_WEBHOOK ? "secret"

@@ -131,6 +131,21 @@ enum hatch_err sync_open311_deliver(struct sync_http *h,
                                     const struct store_due *d, long long now,
                                     struct sync_result *r) HATCH_MUST_CHECK;
 
+/* The length of sync_sign's text: "sha256=", 64 hex digits and a NUL. */
+#define SYNC_SIGNATURE_SIZE (7 + 64 + 1)
+
+/* X-Hatch-Signature's value for BODY (LEN bytes) under SECRET: "sha256="
+ * and the hex HMAC-SHA256, into OUT (webhook.c; the heartbeat signs the
+ * same way, fleet.c). */
+void sync_sign(const char *secret, const void *body, size_t len, char out[SYNC_SIGNATURE_SIZE]);
+
+/* Reads a credential file at PATH (at most 4096 bytes) into *OUT, without
+ * its trailing line ending and spaces; free it with mem_free_wiped. On
+ * failure *OUT is NULL: the errors of platform_read_file, and
+ * HATCH_ERR_INPUT for a file that is empty or not text (sync.c). */
+enum hatch_err sync_read_secret(const char *path, char **out,
+                                struct hatch_error *e) HATCH_MUST_CHECK;
+
 /* Helpers shared by the adapters (sync.c). */
 /* Writes a reason into R and sets its outcome. */
 void sync_result_set(struct sync_result *r, enum sync_outcome o, const char *fmt, ...)

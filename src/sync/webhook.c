@@ -16,14 +16,16 @@
 #include "base/mem.h"
 #include "sync/sync_int.h"
 
+_Static_assert(SYNC_SIGNATURE_SIZE == 7 + 2 * crypto_auth_hmacsha256_BYTES + 1,
+               "a signature is sha256= and the hex HMAC");
+
 /* "sha256=" and the hex HMAC. */
-static void sign(const char *secret, const unsigned char *body, size_t len,
-                 char out[7 + 2 * crypto_auth_hmacsha256_BYTES + 1])
+void sync_sign(const char *secret, const void *body, size_t len, char out[SYNC_SIGNATURE_SIZE])
 {
 	crypto_auth_hmacsha256_state s;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	crypto_auth_hmacsha256_init(&s, (const unsigned char *)secret, strlen(secret));
-	crypto_auth_hmacsha256_update(&s, body, len);
+	crypto_auth_hmacsha256_update(&s, (const unsigned char *)body, len);
 	crypto_auth_hmacsha256_final(&s, mac);
 	memcpy(out, "sha256=", 7);
 	sodium_bin2hex(out + 7, 2 * crypto_auth_hmacsha256_BYTES + 1, mac, sizeof mac);
@@ -87,8 +89,8 @@ enum hatch_err sync_webhook_deliver(struct sync_http *h,
 		body = envelope;
 		body_len = strlen(envelope);
 	}
-	char sig[7 + 2 * crypto_auth_hmacsha256_BYTES + 1];
-	sign(secret, (const unsigned char *)body, body_len, sig);
+	char sig[SYNC_SIGNATURE_SIZE];
+	sync_sign(secret, body, body_len, sig);
 	char key_h[64], sig_h[sizeof sig + 32];
 	snprintf(key_h, sizeof key_h, "Idempotency-Key: %s", d->uuid);
 	snprintf(sig_h, sizeof sig_h, "X-Hatch-Signature: %s", sig);
