@@ -47,7 +47,7 @@ endif
 golden-update: $(BUILD)/hatch
 	$(Q)scripts/golden --build $(BUILD) --update
 
-.PHONY: golden-update all run test e2e check cross cross-test fuzz bench clean install deps unit-tests po soak screens
+.PHONY: golden-update all run test e2e check cross cross-test fuzz bench clean install deps unit-tests po soak screens device-test
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/hatch
@@ -142,6 +142,13 @@ cross-test:
 	$(Q)$(ARM64_ENV) $(MAKE) --no-print-directory BUILD=build-arm64 \
 		CC=aarch64-linux-gnu-gcc AR=aarch64-linux-gnu-ar DEPS_FLAGS=--arm64 \
 		RUNNER="qemu-aarch64-static -L /" test
+
+# scripts/install-device.sh run twice in a Debian 12 arm64 root file system
+# under qemu, with hatch cross-built into $(BUILD)-device/arm64 (the root
+# file system is made by debootstrap once and kept there). Needs root and
+# the network the first time; see docs/appliance.md.
+device-test:
+	$(Q)scripts/device-test --build $(BUILD)-device
 
 # libFuzzer targets, each run for FUZZ_SECONDS from its seed corpus.
 FUZZ_BUILD := build-fuzz
