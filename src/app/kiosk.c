@@ -372,7 +372,8 @@ static long staff_checks(void *user, struct ui_check_row *out, size_t max)
 	return n;
 }
 
-/* The screens, once the gazetteer is known. */
+/* The screens. The gazetteer and the staff's screens come with the
+ * database (kiosk_ui_store). */
 static int kiosk_ui(struct kiosk *k)
 {
 	struct ui_host host = {k,	  host_submit, host_today, {host_text, host_ntext, k},
@@ -383,6 +384,15 @@ static int kiosk_ui(struct kiosk *k)
 		fprintf(stderr, "hatch: out of memory\n");
 		return 1;
 	}
+	return 0;
+}
+
+/* Once the database is open: the gazetteer beside it and the staff's
+ * screens. */
+static void kiosk_ui_store(struct kiosk *k)
+{
+	open_gazetteer(k, NULL, k->db_path);
+	ui_set_finder(k->ui, k->gaz ? host_find_address : NULL);
 	if (k->store) {
 		k->doc_lock_made = pthread_mutex_init(&k->doc_lock, NULL) == 0;
 		struct ui_staff_host sh = {k,
@@ -394,7 +404,6 @@ static int kiosk_ui(struct kiosk *k)
 					   NULL};
 		ui_set_staff(k->ui, &sh);
 	}
-	return 0;
 }
 
 
@@ -665,18 +674,11 @@ int cmd_run(int argc, char **argv)
 		}
 		db = path;
 	}
-	if (store_open(db, &k.store, &e) != HATCH_OK) {
-		fprintf(stderr, "hatch: %s\n", e.msg);
-		status = 1;
-		goto out;
-	}
 	k.config_path = config;
 	k.db_path = db;
-	open_gazetteer(&k, NULL, db);
 	status = kiosk_ui(&k);
 	if (status)
 		goto out;
-	sync_start(&k);
 	struct sdl_options o = {k.assets, false, !windowed, w, h, k.cfg.council};
 	if (sdl_view_create(&o, &k.view, &e) != HATCH_OK) {
 		fprintf(stderr, "hatch: %s\n", e.msg);
@@ -724,6 +726,19 @@ int cmd_run(int argc, char **argv)
 				dump_widgets(&k, dump, frame);
 			input_at = 0;
 			dirty = false;
+			/* Welcome shows first; then the database is opened (its
+			 * check reads every page of a long outbox), and delivery
+			 * starts. Nothing can be sent in between: Send is pages
+			 * away. */
+			if (!k.store) {
+				if (store_open(db, &k.store, &e) != HATCH_OK) {
+					fprintf(stderr, "hatch: %s\n", e.msg);
+					status = 1;
+					break;
+				}
+				kiosk_ui_store(&k);
+				sync_start(&k);
+			}
 		}
 		struct ui_input in;
 		long timeout = ui_next_timer(k.ui, sdl_view_ticks());

@@ -547,6 +547,13 @@ static void go_screen(struct ui *ui, enum ui_screen s)
 
 /* ---- staff ---- */
 
+void ui_set_finder(struct ui *ui,
+		   enum hatch_err (*find)(void *user, const char *query, bool by_text,
+					  struct ui_address *out, size_t max, size_t *n))
+{
+	ui->host.find_address = find;
+}
+
 void ui_set_staff(struct ui *ui, const struct ui_staff_host *h)
 {
 	ui->staff = *h;

@@ -372,6 +372,11 @@ const struct ui_prefs *ui_prefs(const struct ui *ui);
  * tests). A text size other than 100, 150 or 200 is taken as 100. */
 void ui_set_prefs(struct ui *ui, const struct ui_prefs *p);
 
+/* Gives the address step its finder (as ui_host's find_address) once the
+ * gazetteer is open, which may be after the first frame; NULL: none. */
+void ui_set_finder(struct ui *ui,
+		   enum hatch_err (*find)(void *user, const char *query, bool by_text,
+					  struct ui_address *out, size_t max, size_t *n));
 /* Lets staff in: with no staff host (the default) the hidden way in does
  * nothing. H is copied; its strings must outlive UI. */
 void ui_set_staff(struct ui *ui, const struct ui_staff_host *h);
