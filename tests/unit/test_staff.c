@@ -472,7 +472,7 @@ static void rehash_on_sign_in(void **state)
 }
 
 /* The real limits, once: they are the defaults, a hash is made with them,
- * and an unknown ID takes as long as a real one with a wrong PIN. */
+ * and an unknown ID is answered as a real one with a wrong PIN. */
 static void real_limits(void **state)
 {
 	(void)state;
@@ -487,23 +487,14 @@ static void real_limits(void **state)
 	peek_text(path, "SELECT pin_hash FROM staff", hash, sizeof hash);
 	assert_memory_equal(hash, "$argon2id$", 10);
 	assert_int_equal(crypto_pwhash_str_needs_rehash(hash, d.opslimit, d.memlimit), 0);
-	/* The fastest of three of each, so that another program's load on
-	 * the machine does not decide it. */
-	double known = 1e12, unknown = 1e12;
-	for (int i = 0; i < 3; i++) {
-		double t = support_now_us();
+	/* A wrong PIN and an unknown ID get the same verdict; that they take
+	 * as long is measured by bench_staff (ratio.unknown_over_known_check),
+	 * not here: the machines are shared. */
+	for (int i = 0; i < 2; i++) {
 		assert_int_equal(check_at(s, "ana", "1111", T0 + 10 * i, NULL), STAFF_WRONG);
-		double k = support_now_us() - t;
-		t = support_now_us();
 		assert_int_equal(check_at(s, "nobody", "1111", T0 + 10 * i, NULL), STAFF_WRONG);
-		double u = support_now_us() - t;
-		known = k < known ? k : known;
-		unknown = u < unknown ? u : unknown;
 	}
 	assert_int_equal(check_at(s, "ana", "2580", T0 + 50, NULL), STAFF_OK);
-	/* The same work: the dummy hash is made with the same limits. */
-	assert_true(unknown > known * 0.6);
-	assert_true(unknown < known * 1.6);
 	/* Back to the defaults after other limits. */
 	struct hatch_error e;
 	assert_int_equal(staff_set_limits(s, &cheap, &e), HATCH_OK);
@@ -676,7 +667,9 @@ static void migrates_from_version_3(void **state)
 	const char *path = in_dir("v3.db");
 	struct store *s = open_at(path, NULL);
 	store_close(s);
-	peek_exec(path, "DROP TABLE staff; DROP TABLE staff_unknown; PRAGMA user_version = 3");
+	peek_exec(path, "DROP TABLE staff; DROP TABLE staff_unknown; DROP TABLE events;"
+			"DROP TABLE event_days; DROP TABLE event_counts; DROP TABLE event_sent;"
+			"PRAGMA user_version = 3");
 	assert_int_equal(peek_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'staff'"),
 			 0);
 	s = open_at(path, &cheap);
