@@ -46,8 +46,10 @@
  * 1 to EVENTS_ID_MAX characters of a-z, 0-9, '_' and '-'. Anything else is
  * refused, which is what keeps free text out. */
 #define EVENTS_ID_MAX 64
-/* A language tag is 1 to EVENTS_LANG_MAX characters of A-Z, a-z, 0-9 and
- * '-' (BCP 47: "en", "cy", "pt-BR"); it is kept in lower case. */
+/* A language tag is at most EVENTS_LANG_MAX characters: 2 or 3 letters,
+ * then at most three subtags of 2 to 8 letters or digits, each after a
+ * '-' ("en", "cy", "pt-BR", "zh-Hant-TW"); either case, kept in lower
+ * case. Narrower than BCP 47 on purpose: a longer word could be a name. */
 #define EVENTS_LANG_MAX 35
 /* The longest duration an event may carry (a day), in milliseconds. */
 #define EVENTS_DURATION_MAX_MS 86400000L
@@ -55,8 +57,8 @@
  * smallest count published (smaller non-zero counts are suppressed), and
  * the events the buffer holds between two flushes. */
 #define EVENTS_RETENTION_DAYS 30
-#define EVENTS_THRESHOLD 5
-#define EVENTS_CAPACITY 1024
+#define EVENTS_THRESHOLD      5
+#define EVENTS_CAPACITY       1024
 
 /* The journey_id of the outbox records events_outbox_add makes. */
 #define EVENTS_OUTBOX_JOURNEY "hatch-stats"
@@ -143,7 +145,8 @@ struct events_counters {
  * buffer reaches half its capacity, so that the caller can wake its
  * flushing thread; it must not block. HATCH_ERR_NOMEM (*OUT NULL). */
 enum hatch_err events_create(struct store *s, size_t capacity, void (*wake)(void *arg),
-			     void *arg, struct events **out, struct hatch_error *e) HATCH_MUST_CHECK;
+                             void *arg, struct events **out,
+                             struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* Frees EV; accepts NULL. Events still in the buffer are lost: flush
  * first. */
@@ -164,7 +167,7 @@ void events_destroy(struct events *ev);
  *                    dropped and counted; the buffer is left as it was.
  * Nothing else fails; nothing is allocated. E may be NULL. */
 enum hatch_err events_record(struct events *ev, const struct event *ev_in,
-			     struct hatch_error *e);
+                             struct hatch_error *e);
 
 /* True when the buffer holds at least half its capacity: time to flush. */
 bool events_flush_due(struct events *ev);
@@ -179,13 +182,14 @@ void events_counters_get(struct events *ev, struct events_counters *out);
  * full, locked; HATCH_ERR_NOMEM) nothing is written and the batch is put
  * back in front of what was recorded meanwhile, as much of it as fits
  * (the rest is counted as dropped), to be tried again at the next flush. */
-enum hatch_err events_flush(struct events *ev, size_t *n, struct hatch_error *e) HATCH_MUST_CHECK;
+enum hatch_err events_flush(struct events *ev, size_t *n,
+                            struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* What an events_rollup did. */
 struct events_rollup_stats {
-	size_t days;    /* days whose figures were added to */
-	size_t events;  /* raw events counted into them */
-	size_t purged;  /* raw events deleted for their age */
+	size_t days;   /* days whose figures were added to */
+	size_t events; /* raw events counted into them */
+	size_t purged; /* raw events deleted for their age */
 };
 
 /* Flushes EV, then counts every raw event of a day before NOW's local date
@@ -198,7 +202,8 @@ struct events_rollup_stats {
  * days before the failing one done and that one as it was:
  * HATCH_ERR_IO, HATCH_ERR_NOMEM. */
 enum hatch_err events_rollup(struct events *ev, long long now, unsigned retention_days,
-			     struct events_rollup_stats *out, struct hatch_error *e) HATCH_MUST_CHECK;
+                             struct events_rollup_stats *out,
+                             struct hatch_error *e) HATCH_MUST_CHECK;
 
 enum events_format {
 	EVENTS_CSV,
@@ -216,9 +221,9 @@ enum events_format {
  *   HATCH_ERR_IO     OUT cannot be written (E says why; the caller names
  *                    the file), the database cannot be read;
  *   HATCH_ERR_NOMEM. What was written before a failure stays written. */
-enum hatch_err events_export(struct store *s, int from_day, int to_day, unsigned threshold,
-			     enum events_format format, FILE *out,
-			     struct hatch_error *e) HATCH_MUST_CHECK;
+enum hatch_err events_export(struct store *s, int from_day, int to_day,
+                             unsigned threshold, enum events_format format, FILE *out,
+                             struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* Puts the figures of DAY (JSON, as events_export writes them, threshold
  * THRESHOLD) into the outbox for DESTINATION as a submission with
@@ -229,16 +234,16 @@ enum hatch_err events_export(struct store *s, int from_day, int to_day, unsigned
  * for a day holds its figures as they stand (late events added). Also
  * HATCH_ERR_INPUT when DESTINATION is not an identifier. */
 enum hatch_err events_outbox_add(struct store *s, int day, const char *destination,
-				 unsigned threshold, long long now,
-				 struct hatch_error *e) HATCH_MUST_CHECK;
+                                 unsigned threshold, long long now,
+                                 struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* events_outbox_add for every day before NOW's local date that has
  * figures and has never been put in the outbox for DESTINATION, oldest
  * first; *N (may be NULL) says how many. For the kiosk to call after each
  * roll-up: days missed while the device was off are caught up. */
 enum hatch_err events_outbox_catch_up(struct store *s, const char *destination,
-				      unsigned threshold, long long now, size_t *n,
-				      struct hatch_error *e) HATCH_MUST_CHECK;
+                                      unsigned threshold, long long now, size_t *n,
+                                      struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* The local date of unix time T as YYYYMMDD. */
 int events_day_of(long long t);

@@ -1,9 +1,9 @@
 /* The device's SQLite database: opening, checking and salvaging it,
  * migrations by PRAGMA user_version, the key file, the device row, and the
- * outbox with its delivery states, and the staff tables (whose rules are
- * staff.c's). It shares its connection, lock and error wording with the
- * rest of store/ through store_int.h, and is the only file that encrypts
- * payloads. Depends on base/, platform/, SQLite, libsodium and libc; knows
+ * outbox with its delivery states, the staff tables (whose rules are
+ * staff.c's) and the usage event tables (events.c's). It shares its
+ * connection, lock and error wording with the rest of store/ through
+ * store_int.h, and is the only file that encrypts payloads. Depends on base/, platform/, SQLite, libsodium and libc; knows
  * nothing of journeys and never prints. SQLite and libsodium keep their own
  * allocators. */
 #include "store/store.h"
@@ -831,6 +831,68 @@ static enum hatch_err migrate_4(struct store *s, struct hatch_error *e)
 	return rc == SQLITE_OK ? HATCH_OK : fail(s, rc, "add its staff tables", e);
 }
 
+/* Version 5: anonymous usage events (events.c keeps their rules). Raw
+ * events, kept for the retention period; per day, the last event written
+ * (last_id), counted (rolled_id) and deleted (purged_id), so that a
+ * roll-up reads only what it has not counted; the daily figures, kept for
+ * good; and which days' figures went into the outbox for which
+ * destination. Event ids never go back (AUTOINCREMENT), even once every
+ * raw event has been purged, because the roll-up reads each day's events
+ * after the last it counted. The constraints repeat events.c's checks, so that no free
+ * text gets in even by another road: every name is an identifier (a
+ * language tag, lower case). All rowid tables, so that a salvage copies
+ * them as it copies the outbox. */
+#define ID_CHECK(col) \
+	" CHECK (length(" col ") <= 64 AND " col " NOT GLOB '*[^a-z0-9_-]*')"
+static const char schema_5[] =
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" day INTEGER NOT NULL,"
+	" time INTEGER NOT NULL,"
+	" kind INTEGER NOT NULL,"
+	" journey TEXT NOT NULL DEFAULT ''" ID_CHECK("journey") ","
+	" step TEXT NOT NULL DEFAULT ''" ID_CHECK("step") ","
+	" field TEXT NOT NULL DEFAULT ''" ID_CHECK("field") ","
+	" rule TEXT NOT NULL DEFAULT ''" ID_CHECK("rule") ","
+	" language TEXT NOT NULL DEFAULT ''"
+	"  CHECK (length(language) <= 35 AND language NOT GLOB '*[^a-z0-9-]*'),"
+	" pref TEXT NOT NULL DEFAULT ''" ID_CHECK("pref") ","
+	" pref_value TEXT NOT NULL DEFAULT ''" ID_CHECK("pref_value") ","
+	" assisted INTEGER NOT NULL DEFAULT 0,"
+	" reason INTEGER NOT NULL DEFAULT 0,"
+	" seconds INTEGER NOT NULL DEFAULT 0,"
+	" satisfaction INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX events_day ON events (day);"
+	"CREATE TABLE event_days ("
+	" day INTEGER PRIMARY KEY,"
+	" last_id INTEGER NOT NULL DEFAULT 0,"
+	" rolled_id INTEGER NOT NULL DEFAULT 0,"
+	" purged_id INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE event_counts ("
+	" id INTEGER PRIMARY KEY,"
+	" day INTEGER NOT NULL,"
+	" journey TEXT NOT NULL" ID_CHECK("journey") ","
+	" figure TEXT NOT NULL" ID_CHECK("figure") ","
+	" key TEXT NOT NULL DEFAULT ''"
+	"  CHECK (length(key) <= 194 AND key NOT GLOB '*[^a-z0-9_.:=-]*'),"
+	" n INTEGER NOT NULL CHECK (n >= 0),"
+	" value INTEGER NOT NULL DEFAULT 0);"
+	"CREATE UNIQUE INDEX event_counts_key ON event_counts (day, journey, figure, key);"
+	"CREATE TABLE event_sent ("
+	" id INTEGER PRIMARY KEY,"
+	" day INTEGER NOT NULL,"
+	" destination TEXT NOT NULL,"
+	" reference TEXT NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX event_sent_day ON event_sent (destination, day);";
+#undef ID_CHECK
+
+static enum hatch_err migrate_5(struct store *s, struct hatch_error *e)
+{
+	int rc = exec(s->db, schema_5);
+	return rc == SQLITE_OK ? HATCH_OK : fail(s, rc, "add its usage event tables", e);
+}
+
 /* Migration N takes a database from user_version N to N + 1, inside a
  * transaction that also sets the new version. Append; never edit one that
  * has shipped. */
@@ -839,6 +901,7 @@ static enum hatch_err (*const migrations[])(struct store *, struct hatch_error *
 	migrate_2,
 	migrate_3,
 	migrate_4,
+	migrate_5,
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
 	       "one migration for each schema version");
@@ -1320,6 +1383,27 @@ static enum hatch_err salvage(struct store *s, long long *v, struct hatch_error 
 			err = copy_rows(s, src, "staff", "INSERT OR IGNORE", e);
 		if (err == HATCH_OK)
 			err = copy_rows(s, src, "staff_unknown", "INSERT OR IGNORE", e);
+		/* The usage events and their figures (from version 5). */
+		if (err == HATCH_OK)
+			err = copy_rows(s, src, "events", "INSERT OR IGNORE", e);
+		if (err == HATCH_OK)
+			err = copy_rows(s, src, "event_days", "INSERT OR IGNORE", e);
+		if (err == HATCH_OK)
+			err = copy_rows(s, src, "event_counts", "INSERT OR IGNORE", e);
+		if (err == HATCH_OK)
+			err = copy_rows(s, src, "event_sent", "INSERT OR IGNORE", e);
+		/* New event ids go on from the last one counted, which may be
+		 * past every raw event left (purged) and so past what the
+		 * copy set AUTOINCREMENT's counter to. */
+		if (err == HATCH_OK && *v >= 5) {
+			rc = exec(s->db,
+				  "DELETE FROM sqlite_sequence WHERE name = 'events';"
+				  "INSERT INTO sqlite_sequence (name, seq) SELECT 'events',"
+				  " max((SELECT coalesce(max(id), 0) FROM events),"
+				  " (SELECT coalesce(max(last_id), 0) FROM event_days));");
+			if (rc != SQLITE_OK)
+				err = fail(s, rc, "salvage it", e);
+		}
 		if (err == HATCH_OK) {
 			rc = exec(s->db, "COMMIT");
 			if (rc != SQLITE_OK)

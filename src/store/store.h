@@ -1,6 +1,7 @@
 /* The device's one SQLite database: the outbox of finished submissions,
- * the device row that reference numbers are made from, and the staff
- * accounts (their calls are in store/staff.h). One connection per
+ * the device row that reference numbers are made from, the staff
+ * accounts (their calls are in store/staff.h) and the anonymous usage
+ * events and their daily figures (store/events.h). One connection per
  * process, every write in its own BEGIN IMMEDIATE transaction, durable
  * (WAL, synchronous=FULL) before a call returns HATCH_OK. Records are opaque
  * here: the store knows nothing of journeys, sessions or the protocols
@@ -48,7 +49,7 @@
 
 /* The schema this program writes (PRAGMA user_version). A database with a
  * newer version is refused; an older one is migrated on open. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* The length of a destination's public key for store_outbox_add_sealed:
  * libsodium's crypto_box_PUBLICKEYBYTES (checked where sodium.h is seen). */

@@ -929,6 +929,8 @@ static void migrates_version_2(void **state)
 	peek_exec(db, "DROP INDEX outbox_claim;"
 		      "CREATE INDEX outbox_due ON outbox (state, destination, next_attempt);"
 		      "DROP TABLE staff; DROP TABLE staff_unknown;"
+		      "DROP TABLE events; DROP TABLE event_days; DROP TABLE event_counts;"
+		      "DROP TABLE event_sent;"
 		      "PRAGMA user_version = 2");
 	sqlite3_close(db);
 
@@ -967,7 +969,9 @@ static void migrates_version_3(void **state)
 	assert_int_equal(store_next_reference(s, &seq, &key1, &e), HATCH_OK);
 	store_close(s);
 	sqlite3 *db = peek_open(path, true);
-	peek_exec(db, "DROP TABLE staff; DROP TABLE staff_unknown; PRAGMA user_version = 3");
+	peek_exec(db, "DROP TABLE staff; DROP TABLE staff_unknown;"
+		      "DROP TABLE events; DROP TABLE event_days; DROP TABLE event_counts;"
+		      "DROP TABLE event_sent; PRAGMA user_version = 3");
 	sqlite3_close(db);
 
 	s = open_ok(path);
