@@ -67,6 +67,7 @@ enum cfg_type {
 	CFG_DEVICE_ID, /* 1 to 64 of A-Z a-z 0-9 . _ - */
 	CFG_ENTRY,     /* corner, keys or both */
 	CFG_YESNO,     /* yes or no */
+	CFG_METRICS,   /* an absolute path ending in .prom, or empty for none */
 };
 
 /* Adapters as bits, for the destination keys' rows. */
@@ -96,8 +97,8 @@ struct cfg_key {
 
 /* The sections with fixed names, in the order the documentation gives
  * them; [destination NAME] sections come after them. */
-static const char *const cfg_sections[] = {"device",  "council", "kiosk",
-					   "display", "storage", "staff"};
+static const char *const cfg_sections[] = {"device",  "council", "kiosk", "display",
+					   "storage", "staff",   "fleet"};
 #define CFG_NSECTIONS (sizeof cfg_sections / sizeof *cfg_sections)
 
 static const struct cfg_key cfg_keys[] = {
@@ -125,6 +126,17 @@ static const struct cfg_key cfg_keys[] = {
 	CFG_DROW("client_key", CFG_SECRET, client_key, CFG_O | CFG_W, 0),
 	CFG_DROW("seal_key", CFG_HEXKEY, seal_key, CFG_W, 0),
 	CFG_DROW("format", CFG_FORMAT, format, CFG_O, 0),
+	/* After the destination's keys, so that a secret_file or ca_bundle
+	 * in the wrong section is still sent to [destination NAME]. */
+	CFG_ROW("fleet", "heartbeat_url", CFG_ENDPOINT, fleet.heartbeat.url, 0, 0, NULL),
+	CFG_ROW("fleet", "heartbeat_interval", CFG_INT, fleet.interval, CONFIG_FLEET_INTERVAL_MIN,
+		CONFIG_FLEET_INTERVAL_MAX, "seconds"),
+	CFG_ROW("fleet", "secret_file", CFG_SECRET, fleet.heartbeat.secret_file, 0, 0, NULL),
+	CFG_ROW("fleet", "ca_bundle", CFG_FILE, fleet.heartbeat.ca_bundle, 0, 0, NULL),
+	CFG_ROW("fleet", "pinned_keys", CFG_PINS, fleet.heartbeat.pinned_keys, 0, 0, NULL),
+	CFG_ROW("fleet", "client_cert", CFG_FILE, fleet.heartbeat.client_cert, 0, 0, NULL),
+	CFG_ROW("fleet", "client_key", CFG_SECRET, fleet.heartbeat.client_key, 0, 0, NULL),
+	CFG_ROW("fleet", "metrics_file", CFG_METRICS, fleet.metrics_file, 0, 0, NULL),
 };
 #define CFG_NKEYS (sizeof cfg_keys / sizeof *cfg_keys)
 
@@ -160,6 +172,7 @@ void config_defaults(struct config *c)
 	c->staff_entry = CONFIG_STAFF_BOTH;
 	c->staff_pause = true;
 	c->staff_seconds = 600;
+	c->fleet.interval = CONFIG_FLEET_INTERVAL;
 }
 
 const struct config_destination *config_destination_find(const struct config *c,
@@ -575,10 +588,10 @@ static bool cfg_parse_endpoint(const struct cfg_key *k, const char *v, size_t n,
 	for (size_t i = 0; http && i < 7; i++)
 		http = tolower((unsigned char)v[i]) == "http://"[i];
 	if (http) {
-		cfg_why(why, whysize,
-			"\"%s\": an http link would send personal data unencrypted; "
-			"use https",
-			cfg_show(q, v, n));
+		bool fleet = !strcmp(k->section, "fleet");
+		cfg_why(why, whysize, "\"%s\": an http link would send %s unencrypted%s; use https",
+			cfg_show(q, v, n), fleet ? "the kiosk's heartbeat" : "personal data",
+			fleet ? ", for anyone on the way to read or forge" : "");
 		return false;
 	}
 	if (strncmp(v, "https://", 8) != 0) {
@@ -757,6 +770,25 @@ static bool cfg_parse_yesno(const struct cfg_key *k, const char *v, size_t n,
 	return true;
 }
 
+/* Where the figures for node_exporter's textfile collector go: that
+ * collector reads only the files whose names end in .prom. */
+static bool cfg_parse_metrics(const struct cfg_key *k, const char *v, size_t n,
+			      void *base, char *why, size_t whysize)
+{
+	static const char ext[] = ".prom";
+	size_t el = sizeof ext - 1;
+	if (n > 0 && (n <= el + 1 || strcmp(v + n - el, ext) || v[n - el - 1] == '/')) {
+		char q[CFG_PATH_QUOTED_SIZE];
+		cfg_why(why, whysize,
+			"\"%s\" does not end in a file name with .prom; node_exporter's "
+			"textfile collector reads only .prom files, as in "
+			"/var/lib/prometheus/node-exporter/hatch.prom",
+			cfg_show_max(q, v, n, CFG_PATH_QUOTE_MAX));
+		return false;
+	}
+	return cfg_parse_path(k, v, n, base, why, whysize);
+}
+
 static const cfg_parser cfg_parsers[] = {
 	[CFG_TEXT] = cfg_parse_text,
 	[CFG_INT] = cfg_parse_int,
@@ -774,6 +806,7 @@ static const cfg_parser cfg_parsers[] = {
 	[CFG_DEVICE_ID] = cfg_parse_device_id,
 	[CFG_ENTRY] = cfg_parse_entry,
 	[CFG_YESNO] = cfg_parse_yesno,
+	[CFG_METRICS] = cfg_parse_metrics,
 };
 
 /* ---- lookups ---- */
@@ -1204,17 +1237,19 @@ static void cfg_service(struct cfg_parse *ps, const char *label, const char *nam
 static bool cfg_plain_value(struct cfg_parse *ps, const char *label, const char *name,
 			    const char *value)
 {
+	char q[CFG_QUOTED_SIZE];
 	size_t n = strlen(value);
+	/* NAME may be one no table has (offered to an extension): quoted. */
 	if (!utf8_valid(value, n)) {
 		cfg_add(ps->p, ps->line,
 			"[%s] %s: the value is not valid UTF-8; save the file as UTF-8 text",
-			label, name);
+			label, cfg_show(q, name, strlen(name)));
 		return false;
 	}
 	if (cfg_has_control(value, n)) {
 		cfg_add(ps->p, ps->line,
 			"[%s] %s: the value has a control character (such as a tab) in it",
-			label, name);
+			label, cfg_show(q, name, strlen(name)));
 		return false;
 	}
 	return true;
@@ -1241,7 +1276,7 @@ static void cfg_extension(struct cfg_parse *ps, const char *section, const char 
 	/* Its own sections have no settings of the file's to stand for. */
 	assert(r != CONFIG_EXT_AS);
 	if (r == CONFIG_EXT_BAD)
-		cfg_add(ps->p, ps->line, "[%s] %s: %s", qs, name, why);
+		cfg_add(ps->p, ps->line, "[%s] %s: %s", qs, cfg_show(q, name, strlen(name)), why);
 	else if (r != CONFIG_EXT_TAKEN)
 		cfg_add(ps->p, ps->line, "[%s] %s: is not a known setting", qs,
 			cfg_show(q, name, strlen(name)));
@@ -1307,7 +1342,8 @@ static void cfg_setting(struct cfg_parse *ps, const char *name, const char *valu
 		case CONFIG_EXT_TAKEN:
 			return;
 		case CONFIG_EXT_BAD:
-			cfg_add(p, line, "[%s] %s: %s", label, name, why);
+			cfg_add(p, line, "[%s] %s: %s", label, cfg_show(q, name, strlen(name)),
+				why);
 			return;
 		case CONFIG_EXT_AS:
 			k = cfg_find_key(section, as_name);
@@ -1480,6 +1516,35 @@ static void cfg_check_destination(struct cfg_parse *ps, size_t di)
 			set_on[ck] ? "client_key" : "client_cert");
 }
 
+/* [fleet] once read: a heartbeat needs its secret, the settings of its
+ * connection need a heartbeat, and a client certificate needs its key. */
+static void cfg_check_fleet(struct cfg_parse *ps)
+{
+	long url = cfg_find_key("fleet", "heartbeat_url");
+	long secret = cfg_find_key("fleet", "secret_file");
+	long cert = cfg_find_key("fleet", "client_cert");
+	long key = cfg_find_key("fleet", "client_key");
+	assert(url >= 0 && secret >= 0 && cert >= 0 && key >= 0);
+	const int *set_on = ps->set_on;
+	if (set_on[url] && !set_on[secret])
+		cfg_add(ps->p, set_on[url],
+			"[fleet] secret_file: is missing; a heartbeat_url needs secret_file, "
+			"the file holding the secret each heartbeat is signed with");
+	for (size_t k = 0; k < CFG_NKEYS; k++) {
+		const struct cfg_key *fk = &cfg_keys[k];
+		bool tls = fk->type == CFG_SECRET || fk->type == CFG_FILE || fk->type == CFG_PINS;
+		if (!strcmp(fk->section, "fleet") && tls && set_on[k] && !set_on[url])
+			cfg_add(ps->p, set_on[k],
+				"[fleet] %s: is read only for a heartbeat; add heartbeat_url, or "
+				"take it out",
+				fk->name);
+	}
+	if (!set_on[cert] != !set_on[key])
+		cfg_add(ps->p, set_on[cert] ? set_on[cert] : set_on[key],
+			"[fleet] %s: is missing; client_cert and client_key go together",
+			set_on[cert] ? "client_key" : "client_cert");
+}
+
 /* inih's process-wide options, set for our parse and put back after it. */
 struct cfg_inih_options {
 	bool multiline, bom, inline_comments, use_stack, realloc, stop, no_value;
@@ -1572,6 +1637,7 @@ static enum hatch_err cfg_parse_all(const char *text, size_t len,
 		cfg_add(p, rc > 0 ? rc : 0, "the line cannot be read; write key = value, or "
 					     "[section] for a heading");
 	cfg_check_timeouts(&ps);
+	cfg_check_fleet(&ps);
 	for (size_t i = 0; i < out->ndestinations; i++)
 		cfg_check_destination(&ps, i);
 	return p->n || p->dropped ? HATCH_ERR_INPUT : HATCH_OK;
@@ -1734,6 +1800,7 @@ static enum hatch_err cfg_write_key(struct buf *b, const char *label, const stru
 	case CFG_HEXKEY:
 	case CFG_FORMAT:
 	case CFG_DEVICE_ID:
+	case CFG_METRICS:
 		assert(memchr(f, '\0', k->size));
 		return cfg_write_value(b, label, k->name, f, e);
 	}
@@ -1742,10 +1809,13 @@ static enum hatch_err cfg_write_key(struct buf *b, const char *label, const stru
 }
 
 /* Whether K of a fixed section is written: empty paths and an empty device
- * id are the defaults and have nothing to say. */
+ * id are the defaults and have nothing to say, and so is a [fleet] setting
+ * that is empty or, for the interval, the default. */
 static bool cfg_written(const struct cfg_key *k, const struct config *c)
 {
-	if (k->type == CFG_PATH || k->type == CFG_DEVICE_ID)
+	if (!strcmp(k->section, "fleet") && k->type == CFG_INT)
+		return c->fleet.interval != CONFIG_FLEET_INTERVAL;
+	if (k->type == CFG_PATH || k->type == CFG_DEVICE_ID || !strcmp(k->section, "fleet"))
 		return ((const char *)c + k->offset)[0] != '\0';
 	return true;
 }

@@ -548,7 +548,7 @@ static void unknown_section_and_key(void **state)
 	assert_string_equal(p.v[0].reason,
 			    "[destinations] is not a known section, and its settings are "
 			    "not read; the sections are [device], [council], [kiosk], "
-			    "[display], [storage], [staff] and [destination NAME]");
+			    "[display], [storage], [staff], [fleet] and [destination NAME]");
 	assert_int_equal(p.v[1].line, 7);
 	assert_string_equal(p.v[1].reason,
 			    "[kiosk] idle_timout: is not a known setting; [kiosk] has "
@@ -1801,6 +1801,12 @@ static void extended(void **state)
 				       "15 destination two.adapter=open311;"
 				       "16 destination two.url=https://a.example/;"
 				       "17 destination two.api_key_file=/k;");
+	/* A name no table has is quoted, whatever its value's problem. */
+	static const char odd[] = "[council]\n\xC3\x28l = \xC3\x28\n[account a]\n\xC3\x28 = \x01\n";
+	assert_int_equal(config_parse_extended(odd, sizeof odd - 1, &x, &c, &p), HATCH_ERR_INPUT);
+	expect_count(&p, 2);
+	expect(&p, 0, 2, "[council] \\xc3(l: the value is not valid UTF-8");
+	expect(&p, 1, 4, "[account a] \\xc3(: the value has a control character");
 	/* Without the extension all of it is unknown, as in config_parse. */
 	static struct config d;
 	assert_int_equal(config_parse_extended(text, sizeof text - 1, NULL, &d, &p),
