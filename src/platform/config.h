@@ -75,6 +75,25 @@ enum config_staff_entry {
 /* The longest device id, in bytes. */
 #define CONFIG_DEVICE_ID_MAX 64
 
+/* [fleet] heartbeat_interval: the default, and its bounds. */
+#define CONFIG_FLEET_INTERVAL 300
+#define CONFIG_FLEET_INTERVAL_MIN 30
+#define CONFIG_FLEET_INTERVAL_MAX 86400
+
+/* [fleet]: how the kiosk reports on itself to the council's monitoring
+ * (docs/fleet.md). */
+struct config_fleet {
+	/* heartbeat_url and the settings of its connection, in a
+	 * destination's fields so that a heartbeat is set up exactly as a
+	 * delivery is: url (https only), secret_file (required with a url:
+	 * the HMAC key each heartbeat is signed with), ca_bundle,
+	 * pinned_keys, client_cert and client_key. "" when not set; name,
+	 * adapter, services and line are never set. */
+	struct config_destination heartbeat;
+	int interval;            /* heartbeat_interval, seconds, 30..86400 */
+	char metrics_file[4096]; /* metrics_file: /abs/path ending .prom; "" = none */
+};
+
 struct config {
 	char council[128];         /* [council] name */
 	struct config_color brand; /* [council] colour, "#rrggbb" */
@@ -101,6 +120,8 @@ struct config {
 	int staff_seconds;   /* [staff] session_timeout, 60..3600, default 600:
 			      * staff are signed out after this long without a
 			      * touch, paused or not */
+	struct config_fleet fleet; /* [fleet]: no heartbeat, every 300 s, and
+				    * no metrics file by default */
 };
 
 /* Fills C with the settings of a kiosk that has no configuration file:
@@ -108,7 +129,8 @@ struct config {
  * council.example, 120 s idle with a 30 s warning, 96 dpi, en cy pl ro pa
  * ur ar, the default database and journeys, 7 days' retention, staff in by
  * the corner or the keys, who may pause the timeout and are signed out
- * after 600 s, and no destinations. */
+ * after 600 s, no destinations, and no heartbeat or metrics file (a
+ * heartbeat_interval of 300 s). */
 void config_defaults(struct config *c);
 
 /* One problem found in a file: the line it is on (0 when it is about the

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -1900,12 +1901,40 @@ static const char unreadable_reason[] = "the stored payload cannot be decrypted"
 static const char unreadable_sql[] =
 	"UPDATE outbox SET state = 'dead', last_error = ?3, updated = ?2 WHERE id = ?1";
 
+/* Room a claim needs beside the database: the claim's and its outcome's
+ * pages in the write-ahead log, many times over. A record claimed and sent
+ * whose delivery could not then be written down for want of space would be
+ * sent again later; so nothing is claimed unless there is room to record
+ * what happens to it. */
+#define STORE_CLAIM_ROOM (256 * 1024)
+
+/* True when the file system holding the database has STORE_CLAIM_ROOM
+ * free (or cannot say: SQLite will then say what is wrong). */
+static bool room_to_claim(const struct store *s)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", s->path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	struct statvfs v;
+	if (statvfs(dir, &v) != 0)
+		return true;
+	return (unsigned long long)v.f_bavail * v.f_frsize >= STORE_CLAIM_ROOM;
+}
+
 static enum hatch_err claim(struct store *s, const char *destination, long long now,
 			    struct store_due *out, bool *found, struct hatch_error *e)
 {
 	static const char doing[] = "claim a record for delivery";
 	memset(out, 0, sizeof *out);
 	*found = false;
+	if (!room_to_claim(s))
+		return fail(s, SQLITE_FULL, doing, e);
 	int rc = begin(s->db);
 	if (rc != SQLITE_OK)
 		return fail(s, rc, doing, e);
