@@ -475,13 +475,13 @@ static bool ask_destination(struct config *c)
 					 : "Use 1 to 64 lower-case letters, digits and '-', such as "
 					   "waste-services.");
 	}
-	snprintf(section, sizeof section, "destination %s", name);
+	snprintf(section, sizeof section, "destination %.64s", name);
 	if (!ask_setting("Adapter, open311 or webhook", "open311", section, NULL, "adapter", false,
 			 adapter, sizeof adapter))
 		return false;
 	struct config_destination *d = &c->destinations[c->ndestinations];
 	memset(d, 0, sizeof *d);
-	snprintf(d->name, sizeof d->name, "%s", name);
+	snprintf(d->name, sizeof d->name, "%.64s", name);
 	snprintf(d->format, sizeof d->format, "json");
 	d->adapter = strcmp(adapter, "webhook") ? CONFIG_ADAPTER_OPEN311 : CONFIG_ADAPTER_WEBHOOK;
 	bool o311 = d->adapter == CONFIG_ADAPTER_OPEN311;
