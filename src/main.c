@@ -16,6 +16,7 @@ static const char usage[] =
 	"  journeys   validate, list, walk, translate and import journey files\n"
 	"  queue      what is waiting in the outbox (never personal data)\n"
 	"  sync       deliver the outbox to the council's back ends\n"
+	"  stats      anonymous usage figures as open data (CSV or JSON)\n"
 	"  gazetteer  import and search the council's addresses\n"
 	"  staff      add, list and remove staff accounts and their PINs\n"
 	"  doctor     check the kiosk for a technician; --bundle for support\n"
@@ -46,6 +47,8 @@ int main(int argc, char **argv)
 		return cmd_queue(argc - 1, argv + 1);
 	if (!strcmp(c, "sync"))
 		return cmd_sync(argc - 1, argv + 1);
+	if (!strcmp(c, "stats"))
+		return cmd_stats(argc - 1, argv + 1);
 	if (!strcmp(c, "gazetteer"))
 		return cmd_gazetteer(argc - 1, argv + 1);
 	if (!strcmp(c, "staff"))

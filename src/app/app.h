@@ -23,6 +23,8 @@ int cmd_doctor(int argc, char **argv);
 int cmd_gazetteer(int argc, char **argv);
 /* hatch staff add|list|remove|pin|unlock|check (staff_cmd.c). */
 int cmd_staff(int argc, char **argv);
+/* hatch stats [send] (stats_cmd.c). */
+int cmd_stats(int argc, char **argv);
 /* hatch config check [FILE] (config_cmd.c). */
 int cmd_config(int argc, char **argv);
 /* hatch provision (provision_cmd.c). */
