@@ -401,7 +401,11 @@ static void kiosk_ui_store(struct kiosk *k)
 					   staff_retry,
 					   staff_deliver_now,
 					   k->doc_lock_made ? staff_checks : NULL,
-					   NULL};
+					   NULL,
+					   k->cfg.staff_entry != CONFIG_STAFF_KEYS,
+					   k->cfg.staff_entry != CONFIG_STAFF_CORNER,
+					   k->cfg.staff_pause,
+					   k->cfg.staff_seconds};
 		ui_set_staff(k->ui, &sh);
 	}
 }

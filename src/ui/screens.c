@@ -1355,10 +1355,11 @@ static void staff_page(struct ui *ui, struct col *c, struct footer_spec *f)
 			  "with your staff ID.")),
 	     st->pad / 2);
 	wide_button(ui, c, ui_tr(ui, N_("Start an assisted session")), UI_ACT_STAFF_ASSIST, 0, true);
-	wide_button(ui, c,
-		    ui->staff_paused ? ui_tr(ui, N_("Restart the inactivity timeout"))
-				     : ui_tr(ui, N_("Pause the inactivity timeout")),
-		    UI_ACT_STAFF_PAUSE, !ui->staff_paused, false);
+	if (ui->staff.may_pause)
+		wide_button(ui, c,
+			    ui->staff_paused ? ui_tr(ui, N_("Restart the inactivity timeout"))
+					     : ui_tr(ui, N_("Pause the inactivity timeout")),
+			    UI_ACT_STAFF_PAUSE, !ui->staff_paused, false);
 	c->y += st->pad / 2;
 	heading(ui, c, ui_tr(ui, N_("Outbox")));
 	const struct ui_dashboard *d = ui->dash;

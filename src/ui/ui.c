@@ -557,6 +557,8 @@ void ui_set_finder(struct ui *ui,
 void ui_set_staff(struct ui *ui, const struct ui_staff_host *h)
 {
 	ui->staff = *h;
+	if (ui->staff.session_seconds <= 0)
+		ui->staff.session_seconds = 600;
 	ui->has_staff = h->sign_in != NULL;
 }
 
@@ -585,6 +587,11 @@ static void staff_checks_load(struct ui *ui)
 			 : 0;
 	ui->checks_running = n < 0;
 	ui->nchecks = n < 0 ? 0 : (size_t)n;
+}
+
+uint64_t staff_ms(const struct ui *ui)
+{
+	return (uint64_t)(ui->staff.session_seconds > 0 ? ui->staff.session_seconds : 600) * 1000;
 }
 
 bool ui_staff_refresh(struct ui *ui)
@@ -722,7 +729,7 @@ static void staff_activate(struct ui *ui, const struct ui_widget *w)
 		break;
 	case UI_ACT_STAFF_TECH: staff_go(ui, UI_SCREEN_TECHNICIAN); break;
 	case UI_ACT_STAFF_PAUSE:
-		ui->staff_paused = w->arg != 0;
+		ui->staff_paused = w->arg != 0 && ui->staff.may_pause;
 		set_focus(ui, UI_ACT_STAFF_PAUSE, !ui->staff_paused);
 		break;
 	case UI_ACT_STAFF_DASH: staff_go(ui, UI_SCREEN_STAFF); break;
@@ -1338,7 +1345,8 @@ static bool handle_key(struct ui *ui, const struct ui_input *in)
 		}
 		return false;
 	case UI_KEY_STAFF:
-		ui_open_staff(ui);
+		if (ui->staff.by_keys)
+			ui_open_staff(ui);
 		return true;
 	case UI_KEY_HELP:
 		if (!dialog && ui->screen != UI_SCREEN_HELP && !ui_staff_screen(ui)) {
@@ -1369,7 +1377,7 @@ static bool corner_tap(struct ui *ui, const struct ui_input *in)
 	int size = ui_min_target(ui->cfg.dpi);
 	bool rtl = ui->rtl && !ui_staff_screen(ui);
 	bool in_corner = in->y < size && (rtl ? in->x >= ui->width - size : in->x < size);
-	if (!ui->has_staff || !in_corner || ui->header_hidden) {
+	if (!ui->has_staff || !ui->staff.by_corner || !in_corner || ui->header_hidden) {
 		ui->corner_taps = 0;
 		return false;
 	}
@@ -1394,6 +1402,12 @@ bool ui_handle(struct ui *ui, const struct ui_input *in)
 				go_screen(ui, UI_SCREEN_WELCOME);
 			}
 			return true; /* the countdown moved */
+		}
+		/* Staff left signed in and gone: everything is wiped, timeout
+		 * paused or not. */
+		if (ui->staff_id[0] && in->ms >= ui->last_input + staff_ms(ui)) {
+			hand_back(ui);
+			return true;
 		}
 		if (idle_applies(ui) &&
 		    in->ms >= ui->last_input + (uint64_t)ui_idle_seconds(ui) * 1000) {
@@ -1497,9 +1511,13 @@ long ui_next_timer(const struct ui *ui, uint64_t now)
 		long r = left % 1000;
 		return r ? r : 1000;
 	}
-	if (!idle_applies(ui))
+	uint64_t at = UINT64_MAX;
+	if (idle_applies(ui))
+		at = ui->last_input + (uint64_t)ui_idle_seconds(ui) * 1000;
+	if (ui->staff_id[0] && ui->last_input + staff_ms(ui) < at)
+		at = ui->last_input + staff_ms(ui);
+	if (at == UINT64_MAX)
 		return -1;
-	uint64_t at = ui->last_input + (uint64_t)ui_idle_seconds(ui) * 1000;
 	return at > now ? (long)(at - now) : 0;
 }
 

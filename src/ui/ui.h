@@ -323,6 +323,14 @@ struct ui_staff_host {
 	/* The device's identity for enrolment, shown as a QR code and as text;
 	 * NULL: not provisioned. */
 	const char *identity;
+	/* The discreet ways in ([staff] entry): five taps on the corner,
+	 * and the key combination. */
+	bool by_corner, by_keys;
+	/* Staff may pause the inactivity timeout ([staff] pause_timeout). */
+	bool may_pause;
+	/* Staff are signed out (everything wiped) after this long without a
+	 * touch, paused or not ([staff] session_timeout); 0: 600. */
+	int session_seconds;
 };
 
 struct ui;

@@ -168,6 +168,8 @@ int ui_idle_seconds(const struct ui *ui);
 int ui_warning_seconds(const struct ui *ui);
 
 const char *ui_tr(const struct ui *ui, const char *english);
+/* How long staff stay signed in without a touch, in milliseconds. */
+uint64_t staff_ms(const struct ui *ui);
 /* Staff sign-in, the dashboard or the technician's checks. */
 bool ui_staff_screen(const struct ui *ui);
 /* The form of SINGULAR/PLURAL (NP_) for N, translated. */

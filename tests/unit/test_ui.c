@@ -911,7 +911,8 @@ static void staff_sign_in_assist_hand_back(void **state)
 	corner_taps(ui, 5);
 	assert_int_equal(ui_screen_get(ui), UI_SCREEN_WELCOME);
 	struct ui_staff_host sh = {NULL, staff_sign_in_real, staff_dashboard_fixed,
-				   staff_retry_one, NULL, NULL, "{\"device\":\"demo-1\"}"};
+				   staff_retry_one, NULL, NULL, "{\"device\":\"demo-1\"}",
+				   true, true, true, 900};
 	ui_set_staff(ui, &sh);
 	/* Four taps, then a pause, then four more: not five within 5 s. */
 	corner_taps(ui, 4);
@@ -1014,6 +1015,29 @@ static void staff_sign_in_assist_hand_back(void **state)
 	relayout(ui);
 	assert_int_equal(ui_screen_get(ui), UI_SCREEN_WELCOME);
 	assert_null(ui_staff_id(ui));
+	/* Paused, staff are still signed out after the session timeout (900 s
+	 * here) without a touch. */
+	ui_staff_force(ui, "sam", UI_SCREEN_STAFF);
+	relayout(ui);
+	tap_on(ui, UI_ACT_STAFF_PAUSE, 1);
+	tap_on(ui, UI_ACT_STAFF_ASSIST, 0);
+	assert_true(ui_next_timer(ui, clock_ms) > 890000);
+	tick.ms = clock_ms += 899000;
+	ui_handle(ui, &tick);
+	assert_string_equal(ui_staff_id(ui), "sam");
+	tick.ms = clock_ms += 2000;
+	ui_handle(ui, &tick);
+	relayout(ui);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_WELCOME);
+	assert_null(ui_staff_id(ui));
+	/* With the corner turned off ([staff] entry = keys), five taps do
+	 * nothing; the keys still work. */
+	sh.by_corner = false;
+	ui_set_staff(ui, &sh);
+	corner_taps(ui, 5);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_WELCOME);
+	key(ui, UI_KEY_STAFF, false);
+	assert_int_equal(ui_screen_get(ui), UI_SCREEN_STAFF_SIGN_IN);
 	ui_destroy(ui);
 	store_close(staff_store);
 }
