@@ -19,6 +19,9 @@
 #include "sdl/audio.h"
 #include "sdl/sdl.h"
 #include "app/doctor.h"
+#include "app/provision.h"
+#include "platform/log.h"
+#include "platform/watchdog.h"
 #include "store/gazetteer.h"
 #include "store/staff.h"
 #include "store/store.h"
@@ -44,6 +47,8 @@ struct kiosk {
 	bool doc_lock_made, doc_running, doc_joinable;
 	pthread_t doc_thread;
 	struct doctor_report *doc;
+	/* The device's identity for enrolment (provisioned devices only). */
+	struct provision_identity identity;
 	struct ui *ui;
 	struct sdl_view *view;
 	/* Speech output (hatch run): espeak-ng's sound to the audio device.
@@ -387,10 +392,26 @@ static int kiosk_ui(struct kiosk *k)
 	return 0;
 }
 
+/* The identity the technician's screen shows: that of a provisioned
+ * device, whose key is beside its configuration file. */
+static void load_identity(struct kiosk *k)
+{
+	char key[4096];
+	struct hatch_error e = {""};
+	if (!k->config_path || !k->cfg.device_id[0] ||
+	    provision_identity_path(k->config_path, key, sizeof key, &e) != HATCH_OK)
+		return;
+	enum hatch_err rc = provision_identity_get(key, k->cfg.device_id, k->cfg.council,
+						   &k->identity, &e);
+	if (rc != HATCH_OK && rc != HATCH_ERR_NOTFOUND)
+		log_msg(LOG_LEVEL_WARNING, "kiosk", "the device identity cannot be shown: %s", e.msg);
+}
+
 /* Once the database is open: the gazetteer beside it and the staff's
  * screens. */
 static void kiosk_ui_store(struct kiosk *k)
 {
+	load_identity(k);
 	open_gazetteer(k, NULL, k->db_path);
 	ui_set_finder(k->ui, k->gaz ? host_find_address : NULL);
 	if (k->store) {
@@ -401,7 +422,7 @@ static void kiosk_ui_store(struct kiosk *k)
 					   staff_retry,
 					   staff_deliver_now,
 					   k->doc_lock_made ? staff_checks : NULL,
-					   NULL,
+					   k->identity.json,
 					   k->cfg.staff_entry != CONFIG_STAFF_KEYS,
 					   k->cfg.staff_entry != CONFIG_STAFF_CORNER,
 					   k->cfg.staff_pause,
@@ -498,6 +519,7 @@ static void kiosk_cleanup(struct kiosk *k)
 	sdl_view_destroy(k->view);
 	gaz_close(k->gaz);
 	store_close(k->store);
+	provision_identity_cleanup(&k->identity);
 	app_free_journeys(k->journeys, k->njourneys);
 	i18n_close(k->i18n);
 	if (k->trace && k->trace != stderr)
@@ -680,6 +702,14 @@ int cmd_run(int argc, char **argv)
 	}
 	k.config_path = config;
 	k.db_path = db;
+	/* The log: the journal under systemd, else a file beside the
+	 * database. */
+	char logdir[4096];
+	snprintf(logdir, sizeof logdir, "%s", db);
+	char *slash = strrchr(logdir, '/');
+	if (slash)
+		*slash = '\0';
+	log_init(slash ? logdir : ".");
 	status = kiosk_ui(&k);
 	if (status)
 		goto out;
@@ -742,10 +772,20 @@ int cmd_run(int argc, char **argv)
 				}
 				kiosk_ui_store(&k);
 				sync_start(&k);
+				/* systemd: up, and from now on watched. */
+				if (watchdog_ready(&e) != HATCH_OK)
+					log_msg(LOG_LEVEL_WARNING, "kiosk", "%s", e.msg);
+				log_msg(LOG_LEVEL_NOTICE, "kiosk", "started: %zu journeys, %zu languages",
+					k.njourneys, k.ucfg.nlanguages);
 			}
 		}
+		/* A screen that stops coming back here is a hung kiosk, which
+		 * the watchdog restarts: the loop wakes often enough to say it
+		 * is alive. */
+		if (watchdog_ping(&e) != HATCH_OK)
+			log_msg(LOG_LEVEL_WARNING, "kiosk", "%s", e.msg);
 		struct ui_input in;
-		long timeout = ui_next_timer(k.ui, sdl_view_ticks());
+		long timeout = watchdog_cap_sleep_ms(ui_next_timer(k.ui, sdl_view_ticks()));
 		enum sdl_event ev = sdl_view_wait(k.view, timeout, &in);
 		if (ev == SDL_VIEW_QUIT)
 			break;
@@ -762,6 +802,12 @@ int cmd_run(int argc, char **argv)
 			struct ui_input tick = {.kind = UI_IN_TICK, .ms = sdl_view_ticks()};
 			dirty |= ui_handle(k.ui, &tick);
 		}
+	}
+	if (k.store) {
+		struct hatch_error se = {""};
+		if (watchdog_stopping(&se) != HATCH_OK)
+			log_msg(LOG_LEVEL_WARNING, "kiosk", "%s", se.msg);
+		log_msg(LOG_LEVEL_NOTICE, "kiosk", "stopped");
 	}
 out:
 	kiosk_cleanup(&k);
