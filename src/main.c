@@ -20,6 +20,7 @@ static const char usage[] =
 	"  gazetteer  import and search the council's addresses\n"
 	"  staff      add, list and remove staff accounts and their PINs\n"
 	"  doctor     check the kiosk for a technician; --bundle for support\n"
+	"  fleet      the figures the kiosk reports to the council's monitoring\n"
 	"  config     check a device configuration file\n"
 	"  provision  set up a device: its id, council, destinations and staff\n"
 	"  screenshot render any screen of the kiosk to PNG\n"
@@ -59,6 +60,8 @@ int main(int argc, char **argv)
 		return cmd_config(argc - 1, argv + 1);
 	if (!strcmp(c, "provision"))
 		return cmd_provision(argc - 1, argv + 1);
+	if (!strcmp(c, "fleet"))
+		return cmd_fleet(argc - 1, argv + 1);
 	if (!strcmp(c, "screenshot"))
 		return cmd_screenshot(argc - 1, argv + 1);
 	if (c[0] == '-')

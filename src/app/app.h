@@ -29,6 +29,8 @@ int cmd_stats(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 /* hatch provision (provision_cmd.c). */
 int cmd_provision(int argc, char **argv);
+/* hatch fleet [--once] [--print] (fleet_cmd.c). */
+int cmd_fleet(int argc, char **argv);
 struct gaz;
 struct ui_address;
 /* The kiosk's address finder (gazetteer_cmd.c): the gazetteer G's
