@@ -13,21 +13,21 @@
 #define CONFIG_CMD_DEFAULT "/etc/hatch/hatch.conf"
 
 static const char config_help[] =
-	"Usage: hatch config check [FILE]\n"
-	"\n"
-	"Checks a device configuration file (default " CONFIG_CMD_DEFAULT ") as the\n"
-	"kiosk does when it starts, and more: every unknown section or setting,\n"
-	"every bad value, every insecure setting (an http link, a secret file that\n"
-	"others may read or change or that is not the kiosk user's, a certificate\n"
-	"others may change, a configuration file others may change) and a bad\n"
-	"identity key beside the file. Each problem is printed as FILE:LINE:\n"
-	"reason (FILE: reason when it is about the whole file), then how many.\n"
-	"Exit status 0 when the file is good (it prints FILE: ok), 1 when it has a\n"
-	"problem or cannot be read, 2 for a mistake on the command line.\n"
-	"\n"
-	"Run as root, it checks on behalf of the kiosk's service: secret files must\n"
-	"then belong to the user $HATCH_SERVICE_USER (default hatch) when there is\n"
-	"such a user. See docs/configuration.md.\n";
+    "Usage: hatch config check [FILE]\n"
+    "\n"
+    "Checks a device configuration file (default " CONFIG_CMD_DEFAULT ") as the\n"
+    "kiosk does when it starts, and more: every unknown section or setting,\n"
+    "every bad value, every insecure setting (an http link, a secret file that\n"
+    "others may read or change or that is not the kiosk user's, a certificate\n"
+    "others may change, a configuration file others may change) and a bad\n"
+    "identity key beside the file. Each problem is printed as FILE:LINE:\n"
+    "reason (FILE: reason when it is about the whole file), then how many.\n"
+    "Exit status 0 when the file is good (it prints FILE: ok), 1 when it has a\n"
+    "problem or cannot be read, 2 for a mistake on the command line.\n"
+    "\n"
+    "Run as root, it checks on behalf of the kiosk's service: secret files must\n"
+    "then belong to the user $HATCH_SERVICE_USER (default hatch) when there is\n"
+    "such a user. See docs/configuration.md.\n";
 
 static int check(int argc, char **argv)
 {
@@ -40,7 +40,8 @@ static int check(int argc, char **argv)
 	}
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] == '-' && argv[i][1])
-			return app_usage_error("config check: unknown option '%s'", argv[i]);
+			return app_usage_error("config check: unknown option '%s'",
+			                       argv[i]);
 		if (file)
 			return app_usage_error("config check: name one file");
 		file = argv[i];
@@ -65,13 +66,15 @@ static int check(int argc, char **argv)
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->v[i].line)
-			fprintf(stderr, "%s:%d: %s\n", file, p->v[i].line, p->v[i].reason);
+			fprintf(stderr, "%s:%d: %s\n", file, p->v[i].line,
+			        p->v[i].reason);
 		else
 			fprintf(stderr, "%s: %s\n", file, p->v[i].reason);
 	}
 	size_t problems = p->n + p->dropped;
 	if (p->dropped)
-		fprintf(stderr, "%s: and %zu more problems not shown\n", file, p->dropped);
+		fprintf(stderr, "%s: and %zu more problems not shown\n", file,
+		        p->dropped);
 	/* The identity key beside a provisioned device's file: private and
 	 * a key, or the technician screen and enrolment cannot use it. */
 	char key[4096];
@@ -86,7 +89,8 @@ static int check(int argc, char **argv)
 		}
 	}
 	if (problems) {
-		fprintf(stderr, "%s: %zu problem%s\n", file, problems, problems == 1 ? "" : "s");
+		fprintf(stderr, "%s: %zu problem%s\n", file, problems,
+		        problems == 1 ? "" : "s");
 		status = 1;
 	} else {
 		printf("%s: ok\n", file);
@@ -108,5 +112,6 @@ int cmd_config(int argc, char **argv)
 	}
 	if (!strcmp(c, "check"))
 		return check(argc - 1, argv + 1);
-	return app_usage_error("config: unknown command '%s' (try hatch config --help)", c);
+	return app_usage_error("config: unknown command '%s' (try hatch config --help)",
+	                       c);
 }

@@ -22,7 +22,7 @@
 #define PROVISION_KEY_FILE "identity.key"
 /* An Ed25519 public key (crypto_sign_PUBLICKEYBYTES), and its base64. */
 #define PROVISION_PUBLIC_KEY_BYTES 32
-#define PROVISION_KEY_B64_SIZE 45
+#define PROVISION_KEY_B64_SIZE     45
 
 /* ---- the device's identity ---- */
 
@@ -46,15 +46,15 @@ struct provision_identity {
  * directory's PROVISION_KEY_FILE, into OUT (SIZE bytes). HATCH_ERR_LIMIT
  * when it does not fit. */
 enum hatch_err provision_identity_path(const char *config_path, char *out, size_t size,
-				       struct hatch_error *e) HATCH_MUST_CHECK;
+                                       struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* Makes ID from DEVICE, COUNCIL and the public key PK: its JSON and QR
  * code. On failure ID holds nothing to free: HATCH_ERR_INPUT (DEVICE or
  * COUNCIL too long for ID), HATCH_ERR_NOMEM. */
 enum hatch_err provision_identity_make(const char *device, const char *council,
-				       const unsigned char pk[PROVISION_PUBLIC_KEY_BYTES],
-				       struct provision_identity *id,
-				       struct hatch_error *e) HATCH_MUST_CHECK;
+                                       const unsigned char pk[PROVISION_PUBLIC_KEY_BYTES],
+                                       struct provision_identity *id,
+                                       struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* Reads the key pair in KEY_PATH and makes ID as provision_identity_make
  * does; for the technician screen, with the kiosk's [device] id and
@@ -63,8 +63,8 @@ enum hatch_err provision_identity_make(const char *device, const char *council,
  * HATCH_ERR_INPUT (not a key file, or one others may read or change; the
  * reason in E), HATCH_ERR_IO, HATCH_ERR_NOMEM. */
 enum hatch_err provision_identity_get(const char *key_path, const char *device,
-				      const char *council, struct provision_identity *id,
-				      struct hatch_error *e) HATCH_MUST_CHECK;
+                                      const char *council, struct provision_identity *id,
+                                      struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* Frees what ID holds (wiping nothing secret: it has only public parts)
  * and leaves it empty; accepts an empty ID. */
@@ -81,13 +81,14 @@ void provision_identity_cleanup(struct provision_identity *id);
  * inline (DATA from the start) or as a file to copy (FROM, read by
  * provision_read_files). */
 struct provision_file {
-	char from[4096];  /* "" when given inline */
-	char to[4096];    /* where it goes, as the configuration names it */
-	char *data;       /* its bytes (wiped when freed) */
+	char from[4096]; /* "" when given inline */
+	char to[4096];   /* where it goes, as the configuration names it */
+	char *data;      /* its bytes (wiped when freed) */
 	size_t len;
-	bool secret;      /* 0600, the service's; else 0644 */
-	int line;         /* where it was given (0: the command line) */
-	char what[128];   /* "[destination waste] api_key_file" */
+	bool secret;    /* 0600, the service's; else 0644 */
+	int line;       /* where it was given (0: kept, or the whole text) */
+	bool kept;      /* named by the configuration there before */
+	char what[128]; /* "[destination waste] api_key_file" */
 };
 
 /* A staff account to add (or whose PIN to set when it exists). */
@@ -100,15 +101,15 @@ struct provision_staff {
 };
 
 struct provision_plan {
-	struct config config;  /* what is written, paths already the targets' */
+	struct config config; /* what is written, paths already the targets' */
 	char config_path[4096];
-	char dir[4096];        /* the configuration file's directory */
+	char dir[4096]; /* the configuration file's directory */
 	struct provision_file files[PROVISION_MAX_FILES];
 	size_t nfiles;
 	struct provision_staff staff[PROVISION_MAX_STAFF];
 	size_t nstaff;
-	bool inline_secrets;   /* the text held a secret or a PIN itself */
-	bool no_tracking;      /* no tracking_url was given: none is written */
+	bool inline_secrets; /* the text held a secret or a PIN itself */
+	bool no_tracking;    /* no tracking_url was given: none is written */
 };
 
 /* A new, empty plan for writing the configuration file CONFIG_PATH, which
@@ -116,12 +117,15 @@ struct provision_plan {
  * memory or when CONFIG_PATH is not such a path (*RC says which: the
  * reason in E). Free with provision_plan_destroy. */
 struct provision_plan *provision_plan_create(const char *config_path, enum hatch_err *rc,
-					     struct hatch_error *e);
+                                             struct hatch_error *e);
 /* Frees PLAN, wiping every secret and PIN it held; accepts NULL. */
 void provision_plan_destroy(struct provision_plan *plan);
 
 /* Reads TEXT[0..LEN) (a provisioning file: docs/configuration.md) into
- * PLAN, which must be fresh: the configuration, with each destination's
+ * PLAN, which must be fresh. When KEEP (the configuration there now) is not
+ * NULL, each setting of its fixed sections that TEXT does not give is kept,
+ * and so are its destinations when TEXT names none; what TEXT gives
+ * replaces the rest. The result: the configuration, with each destination's
  * files renamed to where they go (DIR/secrets/NAME.api-key, NAME.secret,
  * NAME.client-key; DIR/certs/NAME.ca.pem, NAME.client.pem), the files to
  * put there, and the staff accounts. Every problem goes into P with its
@@ -132,7 +136,8 @@ void provision_plan_destroy(struct provision_plan *plan);
  * code) and NO_TRACKING set: a real council gives its own. Looks at no file.
  * HATCH_OK, or HATCH_ERR_INPUT with P saying why. */
 enum hatch_err provision_read(struct provision_plan *plan, const char *text, size_t len,
-			      struct config_problems *p) HATCH_MUST_CHECK;
+                              const struct config *keep,
+                              struct config_problems *p) HATCH_MUST_CHECK;
 
 /* Reads each file PLAN is to copy, and each staff PIN file. A secret must
  * be text of 1 to 4096 bytes (a client key 16384), a certificate a PEM
@@ -140,12 +145,12 @@ enum hatch_err provision_read(struct provision_plan *plan, const char *text, siz
  * what it holds, provision_read's problems say) on the line the file was
  * named on. HATCH_OK, HATCH_ERR_INPUT (a problem was added), or
  * HATCH_ERR_NOMEM. */
-enum hatch_err provision_read_files(struct provision_plan *plan, struct config_problems *p)
-	HATCH_MUST_CHECK;
+enum hatch_err provision_read_files(struct provision_plan *plan,
+                                    struct config_problems *p) HATCH_MUST_CHECK;
 
 /* What provision_commit did. */
 struct provision_done {
-	bool key_created;  /* the identity key is new (else it was kept) */
+	bool key_created; /* the identity key is new (else it was kept) */
 	unsigned char public_key[PROVISION_PUBLIC_KEY_BYTES];
 	char key_path[4096];
 };
@@ -163,7 +168,8 @@ struct provision_done {
  * removed: HATCH_ERR_INPUT (an identity key that is not one, or that others
  * may read), HATCH_ERR_IO (with the file in E), HATCH_ERR_NOMEM. */
 enum hatch_err provision_commit(const struct provision_plan *plan,
-				const struct config_owner *owner, struct provision_done *done,
-				struct hatch_error *e) HATCH_MUST_CHECK;
+                                const struct config_owner *owner,
+                                struct provision_done *done,
+                                struct hatch_error *e) HATCH_MUST_CHECK;
 
 #endif

@@ -38,50 +38,50 @@
 #define ANSWER_MAX 4096
 
 static const char provision_help[] =
-	"Usage: hatch provision [--config FILE] [--db FILE] --from PROVISIONING-FILE\n"
-	"       hatch provision [--config FILE] [--db FILE] SETTINGS...\n"
-	"       hatch provision [--config FILE] [--db FILE]     (asks, on a terminal)\n"
-	"\n"
-	"Sets up this device: its id, its council, the destinations submissions go\n"
-	"to and their credentials, and staff accounts. Writes the configuration\n"
-	"(default " PROVISION_DEFAULT_CONFIG ", 0640), copies each secret into\n"
-	"DIR/secrets/ (0600, the kiosk user's) and each certificate into DIR/certs/,\n"
-	"makes the device's identity key (DIR/" PROVISION_KEY_FILE ", Ed25519) unless\n"
-	"there is one, and prints the identity as a QR code and as text for\n"
-	"enrolment. Everything is checked first, as hatch config check does: with\n"
-	"any problem or insecure setting (an http link, say) nothing is written.\n"
-	"Running it again with the same settings gives the same files and keeps\n"
-	"the identity key.\n"
-	"\n"
-	"  --config FILE          the configuration to write (an absolute path)\n"
-	"  --from FILE            a provisioning file: hatch.conf's sections, plus\n"
-	"                         api_key = / secret = given inline and [staff ID]\n"
-	"                         sections (docs/configuration.md)\n"
-	"  --db FILE              the database staff accounts go in (default: the\n"
-	"                         configuration's [storage] database, else the\n"
-	"                         kiosk user's default)\n"
-	"\n"
-	"Settings:\n"
-	"  --device-id ID         the device's id (required): 1 to 64 letters,\n"
-	"                         digits, '.', '_' and '-'\n"
-	"  --council NAME         the council's name (required)\n"
-	"  --colour #RRGGBB       the council's colour\n"
-	"  --languages LIST       the languages offered, such as en, cy\n"
-	"  --tracking-url URL     the confirmation's QR code link, with {reference}\n"
-	"  --set SECTION.KEY=VALUE  any other setting, as --set kiosk.idle_timeout=180\n"
-	"  --destination NAME     a destination; the options after it are its own:\n"
-	"    --adapter open311|webhook  --url URL  --format json|xml\n"
-	"    --api-key-file FILE  --secret-file FILE   (copied into DIR/secrets/)\n"
-	"    --pin-sha256 sha256//BASE64 (one or more)  --ca-bundle FILE\n"
-	"    --client-cert FILE --client-key FILE  --seal-key HEX\n"
-	"    --service JOURNEY-ID=CODE (one or more)\n"
-	"  --staff ID             a staff account; the options after it are its own:\n"
-	"    --staff-name NAME  --staff-pin-file FILE (a file holding the PIN)\n"
-	"\n"
-	"Run as root, secrets and the identity key are given to the kiosk's user,\n"
-	"$HATCH_SERVICE_USER or hatch, when there is one. Exit status 0 when the\n"
-	"device is provisioned, 1 when it is not (nothing written), 2 for a\n"
-	"mistake on the command line.\n";
+    "Usage: hatch provision [--config FILE] [--db FILE] --from PROVISIONING-FILE\n"
+    "       hatch provision [--config FILE] [--db FILE] SETTINGS...\n"
+    "       hatch provision [--config FILE] [--db FILE]     (asks, on a terminal)\n"
+    "\n"
+    "Sets up this device: its id, its council, the destinations submissions go\n"
+    "to and their credentials, and staff accounts. Writes the configuration\n"
+    "(default " PROVISION_DEFAULT_CONFIG ", 0640), copies each secret into\n"
+    "DIR/secrets/ (0600, the kiosk user's) and each certificate into DIR/certs/,\n"
+    "makes the device's identity key (DIR/" PROVISION_KEY_FILE ", Ed25519) unless\n"
+    "there is one, and prints the identity as a QR code and as text for\n"
+    "enrolment. Everything is checked first, as hatch config check does: with\n"
+    "any problem or insecure setting (an http link, say) nothing is written.\n"
+    "Running it again with the same settings gives the same files and keeps\n"
+    "the identity key.\n"
+    "\n"
+    "  --config FILE          the configuration to write (an absolute path)\n"
+    "  --from FILE            a provisioning file: hatch.conf's sections, plus\n"
+    "                         api_key = / secret = given inline and [staff ID]\n"
+    "                         sections (docs/configuration.md)\n"
+    "  --db FILE              the database staff accounts go in (default: the\n"
+    "                         configuration's [storage] database, else the\n"
+    "                         kiosk user's default)\n"
+    "\n"
+    "Settings:\n"
+    "  --device-id ID         the device's id (required): 1 to 64 letters,\n"
+    "                         digits, '.', '_' and '-'\n"
+    "  --council NAME         the council's name (required)\n"
+    "  --colour #RRGGBB       the council's colour\n"
+    "  --languages LIST       the languages offered, such as en, cy\n"
+    "  --tracking-url URL     the confirmation's QR code link, with {reference}\n"
+    "  --set SECTION.KEY=VALUE  any other setting, as --set kiosk.idle_timeout=180\n"
+    "  --destination NAME     a destination; the options after it are its own:\n"
+    "    --adapter open311|webhook  --url URL  --format json|xml\n"
+    "    --api-key-file FILE  --secret-file FILE   (copied into DIR/secrets/)\n"
+    "    --pin-sha256 sha256//BASE64 (one or more)  --ca-bundle FILE\n"
+    "    --client-cert FILE --client-key FILE  --seal-key HEX\n"
+    "    --service JOURNEY-ID=CODE (one or more)\n"
+    "  --staff ID             a staff account; the options after it are its own:\n"
+    "    --staff-name NAME  --staff-pin-file FILE (a file holding the PIN)\n"
+    "\n"
+    "Run as root, secrets and the identity key are given to the kiosk's user,\n"
+    "$HATCH_SERVICE_USER or hatch, when there is one. Exit status 0 when the\n"
+    "device is provisioned, 1 when it is not (nothing written), 2 for a\n"
+    "mistake on the command line.\n";
 
 /* ---- the settings as INI text, each line knowing where it came from ---- */
 
@@ -92,7 +92,8 @@ struct ini {
 	bool failed;
 };
 
-static void ini_add(struct ini *t, const char *origin, const char *fmt, ...) HATCH_PRINTF(3, 4);
+static void ini_add(struct ini *t, const char *origin, const char *fmt, ...)
+    HATCH_PRINTF(3, 4);
 
 static void ini_add(struct ini *t, const char *origin, const char *fmt, ...)
 {
@@ -112,26 +113,30 @@ static void ini_add(struct ini *t, const char *origin, const char *fmt, ...)
 
 /* KEY = VALUE as a line the configuration's parser reads back as VALUE;
  * false (with the reason printed) when no line can. */
-static bool ini_value(struct ini *t, const char *origin, const char *key, const char *value)
+static bool ini_value(struct ini *t, const char *origin, const char *key,
+                      const char *value)
 {
 	size_t n = strlen(value);
 	bool edge = n && (value[0] == ' ' || value[0] == '\t' || value[n - 1] == ' ' ||
-			  value[n - 1] == '\t');
+	                  value[n - 1] == '\t');
 	bool comment = false;
 	for (size_t i = 1; i < n; i++)
-		comment = comment || (value[i] == ';' && (value[i - 1] == ' ' || value[i - 1] == '\t'));
+		comment = comment || (value[i] == ';' &&
+		                      (value[i - 1] == ' ' || value[i - 1] == '\t'));
 	if (edge || comment || strchr(value, '\n') || strchr(value, '\r')) {
 		fprintf(stderr,
-			"hatch: provision: %s: the value %s, which a configuration file cannot "
-			"hold\n",
-			origin,
-			edge ? "starts or ends with a space"
-			: comment ? "has a ';' after a space"
-				  : "has a line break in it");
+		        "hatch: provision: %s: the value %s, which a configuration file "
+		        "cannot "
+		        "hold\n",
+		        origin,
+		        edge      ? "starts or ends with a space"
+		        : comment ? "has a ';' after a space"
+		                  : "has a line break in it");
 		return false;
 	}
 	/* A value starting with ';' would be a comment after a space. */
-	ini_add(t, origin, "%s =%s%s", key, value[0] == ';' || !value[0] ? "" : " ", value);
+	ini_add(t, origin, "%s =%s%s", key, value[0] == ';' || !value[0] ? "" : " ",
+	        value);
 	return true;
 }
 
@@ -146,23 +151,26 @@ struct dest_opts {
 /* The settings given as options, as INI text in T; -1 for a usage error
  * (printed), 0 when there are none, 1 when there are. */
 static int options_to_ini(int argc, char **argv, struct ini *t, const char **config,
-			  const char **from, const char **db)
+                          const char **from, const char **db)
 {
 	static const struct {
 		const char *opt, *section, *key;
 	} global[] = {
-		{"--device-id", "device", "id"},     {"--council", "council", "name"},
-		{"--colour", "council", "colour"},   {"--color", "council", "colour"},
-		{"--languages", "kiosk", "languages"}, {"--tracking-url", "kiosk", "tracking_url"},
+	    {"--device-id", "device", "id"},
+	    {"--council", "council", "name"},
+	    {"--colour", "council", "colour"},
+	    {"--color", "council", "colour"},
+	    {"--languages", "kiosk", "languages"},
+	    {"--tracking-url", "kiosk", "tracking_url"},
 	};
 	static const struct {
 		const char *opt, *key;
 	} dest[] = {
-		{"--adapter", "adapter"},       {"--url", "url"},
-		{"--api-key-file", "api_key_file"}, {"--secret-file", "secret_file"},
-		{"--ca-bundle", "ca_bundle"},   {"--client-cert", "client_cert"},
-		{"--client-key", "client_key"}, {"--format", "format"},
-		{"--seal-key", "seal_key"},
+	    {"--adapter", "adapter"},           {"--url", "url"},
+	    {"--api-key-file", "api_key_file"}, {"--secret-file", "secret_file"},
+	    {"--ca-bundle", "ca_bundle"},       {"--client-cert", "client_cert"},
+	    {"--client-key", "client_key"},     {"--format", "format"},
+	    {"--seal-key", "seal_key"},
 	};
 	int settings = 0;
 	bool in_dest = false, in_staff = false;
@@ -170,9 +178,10 @@ static int options_to_ini(int argc, char **argv, struct ini *t, const char **con
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (a[0] != '-' || !a[1]) {
-			app_usage_error("provision: unexpected argument '%s' (try hatch provision "
-					"--help)",
-					a);
+			app_usage_error(
+			    "provision: unexpected argument '%s' (try hatch provision "
+			    "--help)",
+			    a);
 			return -1;
 		}
 		if (i + 1 >= argc) {
@@ -207,8 +216,9 @@ static int options_to_ini(int argc, char **argv, struct ini *t, const char **con
 		if (!strcmp(a, "--set")) {
 			const char *dot = strchr(v, '.'), *eq = strchr(v, '=');
 			if (!dot || !eq || dot > eq || dot == v || eq == dot + 1) {
-				app_usage_error("provision: --set takes SECTION.KEY=VALUE, as in "
-						"--set kiosk.idle_timeout=180");
+				app_usage_error(
+				    "provision: --set takes SECTION.KEY=VALUE, as in "
+				    "--set kiosk.idle_timeout=180");
 				return -1;
 			}
 			ini_add(t, a, "[%.*s]", (int)(dot - v), v);
@@ -233,9 +243,10 @@ static int options_to_ini(int argc, char **argv, struct ini *t, const char **con
 			if (strcmp(a, dest[k].opt))
 				continue;
 			if (!in_dest) {
-				app_usage_error("provision: %s belongs to a destination: give "
-						"--destination NAME before it",
-						a);
+				app_usage_error(
+				    "provision: %s belongs to a destination: give "
+				    "--destination NAME before it",
+				    a);
 				return -1;
 			}
 			if (!ini_value(t, a, dest[k].key, v))
@@ -246,28 +257,32 @@ static int options_to_ini(int argc, char **argv, struct ini *t, const char **con
 			continue;
 		if (!strcmp(a, "--pin-sha256") || !strcmp(a, "--service")) {
 			if (!in_dest) {
-				app_usage_error("provision: %s belongs to a destination: give "
-						"--destination NAME before it",
-						a);
+				app_usage_error(
+				    "provision: %s belongs to a destination: give "
+				    "--destination NAME before it",
+				    a);
 				return -1;
 			}
 			if (!strcmp(a, "--service")) {
 				const char *eq = strchr(v, '=');
 				if (!eq || eq == v) {
-					app_usage_error("provision: --service takes JOURNEY-ID=CODE, "
-							"as in --service missed-bin=4");
+					app_usage_error(
+					    "provision: --service takes JOURNEY-ID=CODE, "
+					    "as in --service missed-bin=4");
 					return -1;
 				}
 				char key[128];
-				snprintf(key, sizeof key, "service.%.*s", (int)(eq - v), v);
+				snprintf(key, sizeof key, "service.%.*s", (int)(eq - v),
+				         v);
 				if (!ini_value(t, a, key, eq + 1))
 					return -2;
 			} else {
 				size_t o = strlen(d.pins);
 				int w = snprintf(d.pins + o, sizeof d.pins - o, "%s%s",
-						 d.npins ? ";" : "", v);
+				                 d.npins ? ";" : "", v);
 				if (w < 0 || (size_t)w >= sizeof d.pins - o) {
-					app_usage_error("provision: too many --pin-sha256");
+					app_usage_error(
+					    "provision: too many --pin-sha256");
 					return -1;
 				}
 				d.npins++;
@@ -276,12 +291,15 @@ static int options_to_ini(int argc, char **argv, struct ini *t, const char **con
 		}
 		if (!strcmp(a, "--staff-name") || !strcmp(a, "--staff-pin-file")) {
 			if (!in_staff) {
-				app_usage_error("provision: %s belongs to a staff account: give "
-						"--staff ID before it",
-						a);
+				app_usage_error(
+				    "provision: %s belongs to a staff account: give "
+				    "--staff ID before it",
+				    a);
 				return -1;
 			}
-			if (!ini_value(t, a, !strcmp(a, "--staff-name") ? "name" : "pin_file", v))
+			if (!ini_value(t, a,
+			               !strcmp(a, "--staff-name") ? "name" : "pin_file",
+			               v))
 				return -2;
 			continue;
 		}
@@ -317,7 +335,8 @@ static void on_signal(int sig)
  * The answer, without its spaces at either end, goes into OUT (SIZE
  * bytes); DEF when it is empty. False at the end of input. With SECRET the
  * answer is not echoed. */
-static bool ask(const char *question, const char *def, char *out, size_t size, bool secret)
+static bool ask(const char *question, const char *def, char *out, size_t size,
+                bool secret)
 {
 	struct termios quiet;
 	/* Echo goes off before the question, so that nothing typed after it
@@ -354,7 +373,7 @@ static bool ask(const char *question, const char *def, char *out, size_t size, b
 		return ask(question, def, out, size, secret);
 	}
 	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ' ||
-		     out[n - 1] == '\t'))
+	             out[n - 1] == '\t'))
 		out[--n] = '\0';
 	size_t lead = strspn(out, " \t");
 	memmove(out, out + lead, n - lead + 1);
@@ -367,7 +386,7 @@ static bool ask(const char *question, const char *def, char *out, size_t size, b
  * ADAPTER): the problem config_parse finds with it, if any, in WHY. When
  * good and OUT is not NULL, OUT holds the defaults with it set. */
 static bool answer_parse(const char *section, const char *adapter, const char *key,
-			 const char *value, char *why, size_t size, struct config *out)
+                         const char *value, char *why, size_t size, struct config *out)
 {
 	struct ini *t = mem_calloc(1, sizeof *t);
 	struct config *c = out ? out : mem_alloc(sizeof *c);
@@ -384,13 +403,15 @@ static bool answer_parse(const char *section, const char *adapter, const char *k
 		size_t n = strlen(value);
 		bool plain = !(n && (value[0] == ' ' || value[n - 1] == ' '));
 		for (size_t i = 1; plain && i < n; i++)
-			plain = !(value[i] == ';' && (value[i - 1] == ' ' || value[i - 1] == '\t'));
+			plain = !(value[i] == ';' &&
+			          (value[i - 1] == ' ' || value[i - 1] == '\t'));
 		if (!plain) {
-			snprintf(why, size, "A configuration file cannot hold a ';' after a space.");
+			snprintf(why, size,
+			         "A configuration file cannot hold a ';' after a space.");
 			ok = false;
 		} else {
-			ini_add(t, NULL, "%s =%s%s", key, value[0] == ';' || !value[0] ? "" : " ",
-				value);
+			ini_add(t, NULL, "%s =%s%s", key,
+			        value[0] == ';' || !value[0] ? "" : " ", value);
 			ok = !t->failed;
 		}
 		if (ok && config_parse(buf_get(&t->b), t->b.len, c, p) != HATCH_OK) {
@@ -411,7 +432,7 @@ static bool answer_parse(const char *section, const char *adapter, const char *k
 }
 
 static bool answer_ok(const char *section, const char *adapter, const char *key,
-		      const char *value, char *why, size_t size)
+                      const char *value, char *why, size_t size)
 {
 	return answer_parse(section, adapter, key, value, why, size, NULL);
 }
@@ -419,7 +440,8 @@ static bool answer_ok(const char *section, const char *adapter, const char *key,
 /* Asks until the answer is good for KEY in [SECTION]; false at the end of
  * input. EMPTY_OK: an empty answer is taken as it is. */
 static bool ask_setting(const char *question, const char *def, const char *section,
-			const char *adapter, const char *key, bool empty_ok, char *out, size_t size)
+                        const char *adapter, const char *key, bool empty_ok, char *out,
+                        size_t size)
 {
 	char why[256];
 	for (;;) {
@@ -449,10 +471,12 @@ static bool ask_yes(const char *question, bool def, bool *yes)
 
 /* Asks for a file that must be readable now; false at the end of input. */
 static bool ask_file(const char *question, const char *def, const char *section,
-		     const char *adapter, const char *key, bool empty_ok, char *out, size_t size)
+                     const char *adapter, const char *key, bool empty_ok, char *out,
+                     size_t size)
 {
 	for (;;) {
-		if (!ask_setting(question, def, section, adapter, key, empty_ok, out, size))
+		if (!ask_setting(question, def, section, adapter, key, empty_ok, out,
+		                 size))
 			return false;
 		if (!out[0] || access(out, R_OK) == 0)
 			return true;
@@ -465,44 +489,48 @@ static bool ask_destination(struct config *c)
 {
 	char name[ANSWER_MAX], adapter[32], section[128];
 	for (;;) {
-		if (!ask("Destination name, as the journeys name it", NULL, name, sizeof name,
-			 false))
+		if (!ask("Destination name, as the journeys name it", NULL, name,
+		         sizeof name, false))
 			return false;
 		if (id_valid(name, strlen(name), 64) && !config_destination_find(c, name))
 			break;
-		printf("  %s\n", config_destination_find(c, name)
-					 ? "There is a destination of that name already."
-					 : "Use 1 to 64 lower-case letters, digits and '-', such as "
-					   "waste-services.");
+		printf("  %s\n",
+		       config_destination_find(c, name)
+		           ? "There is a destination of that name already."
+		           : "Use 1 to 64 lower-case letters, digits and '-', such as "
+		             "waste-services.");
 	}
 	snprintf(section, sizeof section, "destination %.64s", name);
-	if (!ask_setting("Adapter, open311 or webhook", "open311", section, NULL, "adapter", false,
-			 adapter, sizeof adapter))
+	if (!ask_setting("Adapter, open311 or webhook", "open311", section, NULL,
+	                 "adapter", false, adapter, sizeof adapter))
 		return false;
 	struct config_destination *d = &c->destinations[c->ndestinations];
 	memset(d, 0, sizeof *d);
 	snprintf(d->name, sizeof d->name, "%.64s", name);
 	snprintf(d->format, sizeof d->format, "json");
-	d->adapter = strcmp(adapter, "webhook") ? CONFIG_ADAPTER_OPEN311 : CONFIG_ADAPTER_WEBHOOK;
+	d->adapter =
+	    strcmp(adapter, "webhook") ? CONFIG_ADAPTER_OPEN311 : CONFIG_ADAPTER_WEBHOOK;
 	bool o311 = d->adapter == CONFIG_ADAPTER_OPEN311;
 	if (!ask_setting(o311 ? "Open311 link (https://..., ending with /)"
-			      : "Webhook link (https://...)",
-			 NULL, section, adapter, "url", false, d->url, sizeof d->url))
+	                      : "Webhook link (https://...)",
+	                 NULL, section, adapter, "url", false, d->url, sizeof d->url))
 		return false;
-	if (!ask_file(o311 ? "File holding the API key" : "File holding the webhook's secret",
-		      NULL, section, adapter, o311 ? "api_key_file" : "secret_file", false,
-		      o311 ? d->api_key_file : d->secret_file, sizeof d->api_key_file))
+	if (!ask_file(
+	        o311 ? "File holding the API key" : "File holding the webhook's secret",
+	        NULL, section, adapter, o311 ? "api_key_file" : "secret_file", false,
+	        o311 ? d->api_key_file : d->secret_file, sizeof d->api_key_file))
 		return false;
-	if (!ask_setting("Pinned server key, sha256//... (Enter for none)", NULL, section, adapter,
-			 "pinned_keys", true, d->pinned_keys, sizeof d->pinned_keys))
+	if (!ask_setting("Pinned server key, sha256//... (Enter for none)", NULL, section,
+	                 adapter, "pinned_keys", true, d->pinned_keys,
+	                 sizeof d->pinned_keys))
 		return false;
 	if (!ask_file("CA bundle file (Enter for the system's)", NULL, section, adapter,
-		      "ca_bundle", true, d->ca_bundle, sizeof d->ca_bundle))
+	              "ca_bundle", true, d->ca_bundle, sizeof d->ca_bundle))
 		return false;
 	while (o311 && d->nservices < CONFIG_MAX_SERVICES) {
 		char svc[ANSWER_MAX], why[256];
-		if (!ask("Service code as JOURNEY-ID=CODE (Enter when done)", NULL, svc, sizeof svc,
-			 false))
+		if (!ask("Service code as JOURNEY-ID=CODE (Enter when done)", NULL, svc,
+		         sizeof svc, false))
 			return false;
 		if (!svc[0])
 			break;
@@ -538,8 +566,8 @@ static bool ask_staff(struct ini *t)
 			break;
 		printf("  %s\n", e.msg);
 	}
-	if (!ask("Their name, as the kiosk shows it (Enter for none)", NULL, name, sizeof name,
-		 false))
+	if (!ask("Their name, as the kiosk shows it (Enter for none)", NULL, name,
+	         sizeof name, false))
 		return false;
 	bool ok = false;
 	for (;;) {
@@ -571,7 +599,7 @@ static bool ask_staff(struct ini *t)
  * in C (as the parser would); NONE, when not NULL, is an answer that means
  * empty. False at the end of input. */
 static bool ask_into(struct config *c, const char *question, const char *def,
-		     const char *section, const char *key, const char *none)
+                     const char *section, const char *key, const char *none)
 {
 	char answer[ANSWER_MAX], why[256];
 	struct config *got = mem_alloc(sizeof *got);
@@ -627,12 +655,14 @@ static int interview(const char *config, struct ini *t)
 	if (platform_read_file(config, CONFIG_FILE_MAX, &text, &len, &e) == HATCH_OK) {
 		/* Its good settings, whatever problems it has. */
 		if (config_parse(text, len, c, p) != HATCH_OK)
-			printf("%s has problems (hatch config check %s shows them); its good "
+			printf("%s has problems (hatch config check %s shows them); its "
+			       "good "
 			       "settings are the answers Enter keeps.\n",
 			       config, config);
 		printf("Provisioning again: Enter keeps what %s says.\n", config);
 	} else {
-		printf("Provisioning this device; the configuration will be %s.\n", config);
+		printf("Provisioning this device; the configuration will be %s.\n",
+		       config);
 		printf("Enter keeps the answer in [brackets].\n");
 	}
 	struct config d;
@@ -643,10 +673,12 @@ static int interview(const char *config, struct ini *t)
 		if (!answer_ok("device", NULL, "id", host, def, sizeof def))
 			host[0] = '\0';
 	}
-	if (!ask_into(c, "Device id", c->device_id[0] ? c->device_id : host, "device", "id", NULL))
+	if (!ask_into(c, "Device id", c->device_id[0] ? c->device_id : host, "device",
+	              "id", NULL))
 		goto eof;
-	if (!ask_into(c, "Council's name", strcmp(c->council, d.council) ? c->council : NULL,
-		      "council", "name", NULL))
+	if (!ask_into(c, "Council's name",
+	              strcmp(c->council, d.council) ? c->council : NULL, "council",
+	              "name", NULL))
 		goto eof;
 	snprintf(def, sizeof def, "#%02x%02x%02x", c->brand.r, c->brand.g, c->brand.b);
 	if (!ask_into(c, "Council's colour", def, "council", "colour", NULL))
@@ -656,14 +688,15 @@ static int interview(const char *config, struct ini *t)
 		size_t o = strlen(def);
 		snprintf(def + o, sizeof def - o, "%s%s", i ? ", " : "", c->languages[i]);
 	}
-	if (!ask_into(c, "Languages offered, the first one first", def, "kiosk", "languages",
-		      NULL))
+	if (!ask_into(c, "Languages offered, the first one first", def, "kiosk",
+	              "languages", NULL))
 		goto eof;
 	/* The demonstration council's link is not offered for a real one. */
 	if (!ask_into(c, "Tracking link, with {reference} (none: no QR code)",
-		      c->tracking_url[0] && strcmp(c->tracking_url, d.tracking_url) ? c->tracking_url
-										     : "none",
-		      "kiosk", "tracking_url", "none"))
+	              c->tracking_url[0] && strcmp(c->tracking_url, d.tracking_url)
+	                  ? c->tracking_url
+	                  : "none",
+	              "kiosk", "tracking_url", "none"))
 		goto eof;
 
 	/* Destinations: each one there kept or not, then new ones. */
@@ -671,8 +704,8 @@ static int interview(const char *config, struct ini *t)
 	for (size_t i = 0; i < c->ndestinations; i++) {
 		bool yes;
 		char q[700];
-		snprintf(q, sizeof q, "Keep the destination %s (%s)?", c->destinations[i].name,
-			 c->destinations[i].url);
+		snprintf(q, sizeof q, "Keep the destination %s (%s)?",
+		         c->destinations[i].name, c->destinations[i].url);
 		if (!ask_yes(q, true, &yes))
 			goto eof;
 		if (yes && kept != i)
@@ -684,8 +717,9 @@ static int interview(const char *config, struct ini *t)
 		bool yes;
 		if (c->ndestinations == CONFIG_MAX_DESTINATIONS)
 			break;
-		if (!ask_yes(c->ndestinations ? "Add another destination?" : "Add a destination?",
-			     false, &yes))
+		if (!ask_yes(c->ndestinations ? "Add another destination?"
+		                              : "Add a destination?",
+		             false, &yes))
 			goto eof;
 		if (!yes)
 			break;
@@ -713,7 +747,8 @@ static int interview(const char *config, struct ini *t)
 		goto out;
 	}
 	if (buf_add(&t->b, formatted, flen) != HATCH_OK ||
-	    buf_add(&t->b, buf_get(&staff->b), staff->b.len) != HATCH_OK || staff->failed) {
+	    buf_add(&t->b, buf_get(&staff->b), staff->b.len) != HATCH_OK ||
+	    staff->failed) {
 		fputs("hatch: provision: too many settings\n", stderr);
 		goto out;
 	}
@@ -754,9 +789,9 @@ static void print_qr(FILE *out, const struct provision_identity *id, bool colour
 			bool top = dark(id, x - QR_QUIET, y - QR_QUIET);
 			bool bottom = dark(id, x - QR_QUIET, y + 1 - QR_QUIET);
 			fputs(top && bottom ? "\xE2\x96\x88"
-			      : top	    ? "\xE2\x96\x80"
-			      : bottom	    ? "\xE2\x96\x84"
-					    : " ",
+			      : top         ? "\xE2\x96\x80"
+			      : bottom      ? "\xE2\x96\x84"
+			                    : " ",
 			      out);
 		}
 		if (colour)
@@ -771,7 +806,7 @@ static void print_qr(FILE *out, const struct provision_identity *id, bool colour
  * as the kiosk's user when run as root, in DB or the configuration's
  * database or that user's default. Returns an exit status. */
 static int apply_staff(const struct provision_plan *plan, const char *db,
-		       const struct config_owner *owner)
+                       const struct config_owner *owner)
 {
 	if (!db && plan->config.database[0])
 		db = plan->config.database;
@@ -780,7 +815,7 @@ static int apply_staff(const struct provision_plan *plan, const char *db,
 	pid_t pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "hatch: provision: cannot add the staff accounts: %s\n",
-			strerror(errno));
+		        strerror(errno));
 		return 1;
 	}
 	if (pid > 0) {
@@ -798,9 +833,10 @@ static int apply_staff(const struct provision_plan *plan, const char *db,
 		struct passwd *pw = getpwuid(owner->uid);
 		if (setgroups(0, NULL) != 0 || setgid(owner->gid) != 0 ||
 		    setuid(owner->uid) != 0) {
-			fprintf(stderr, "hatch: provision: cannot become %s to add the staff "
-					"accounts: %s\n",
-				owner->name, strerror(errno));
+			fprintf(stderr,
+			        "hatch: provision: cannot become %s to add the staff "
+			        "accounts: %s\n",
+			        owner->name, strerror(errno));
 			goto out;
 		}
 		if (pw && pw->pw_dir)
@@ -831,8 +867,9 @@ static int apply_staff(const struct provision_plan *plan, const char *db,
 		bool exists = false;
 		for (size_t r = 0; r < nrows; r++)
 			exists = exists || !strcmp(rows[r].id, a->id);
-		enum hatch_err rc = exists ? staff_set_pin(s, a->id, a->pin, &e)
-					   : staff_add(s, a->id, a->name, a->pin, now, &e);
+		enum hatch_err rc = exists
+		                        ? staff_set_pin(s, a->id, a->pin, &e)
+		                        : staff_add(s, a->id, a->name, a->pin, now, &e);
 		if (rc != HATCH_OK) {
 			fprintf(stderr, "hatch: provision: staff %s: %s\n", a->id, e.msg);
 			status = 1;
@@ -851,10 +888,47 @@ out:
 
 /* ---- the command ---- */
 
+/* keep_existing's answer when there is no configuration yet. */
+static struct config no_config;
+
+/* The configuration at CONFIG as it is now (its good settings: P, whose
+ * problems are not shown, is only scratch), to keep what the input does not
+ * change; &no_config when there is none; NULL, with the reason printed, when
+ * it is there but cannot be read. */
+static struct config *keep_existing(const char *config, struct config_problems *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct hatch_error e;
+	enum hatch_err rc = platform_read_file(config, CONFIG_FILE_MAX, &text, &len, &e);
+	if (rc == HATCH_ERR_NOTFOUND)
+		return &no_config;
+	if (rc != HATCH_OK) {
+		fprintf(stderr,
+		        "hatch: provision: %s: %s; it would be replaced without what it "
+		        "says, "
+		        "so nothing was written\n",
+		        config, rc == HATCH_ERR_LIMIT ? "the file is too large" : e.msg);
+		return NULL;
+	}
+	struct config *c = mem_alloc(sizeof *c);
+	if (c && config_parse(text, len, c, p) != HATCH_OK)
+		fprintf(stderr,
+		        "hatch: provision: warning: %s has problems; only its good "
+		        "settings are "
+		        "kept\n",
+		        config);
+	mem_wipe(text, len);
+	mem_free(text);
+	if (!c)
+		fputs("hatch: provision: out of memory\n", stderr);
+	return c;
+}
+
 /* Prints P's problems: as FILE:LINE: reason for a provisioning file, with
  * the option for options (T's origins), else as they are. */
 static void print_problems(const struct config_problems *p, const char *file,
-			   const struct ini *t)
+                           const struct ini *t)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct config_problem *pr = &p->v[i];
@@ -864,7 +938,7 @@ static void print_problems(const struct config_problems *p, const char *file,
 			fprintf(stderr, "%s: %s\n", file, pr->reason);
 		else if (t && pr->line > 0 && pr->line <= t->lines && t->origin[pr->line])
 			fprintf(stderr, "hatch: provision: %s: %s\n", t->origin[pr->line],
-				pr->reason);
+			        pr->reason);
 		else
 			fprintf(stderr, "hatch: provision: %s\n", pr->reason);
 	}
@@ -885,6 +959,7 @@ int cmd_provision(int argc, char **argv)
 	struct ini *t = mem_calloc(1, sizeof *t);
 	struct config_problems *p = mem_calloc(1, sizeof *p);
 	struct provision_plan *plan = NULL;
+	struct config *keep = NULL;
 	char *text = NULL;
 	size_t len = 0;
 	struct hatch_error e = {""};
@@ -899,19 +974,22 @@ int cmd_provision(int argc, char **argv)
 		goto out;
 	}
 	if (from && settings) {
-		status = app_usage_error("provision: give --from FILE or settings, not both");
+		status =
+		    app_usage_error("provision: give --from FILE or settings, not both");
 		goto out;
 	}
 	if (config[0] != '/') {
-		status = app_usage_error("provision: --config needs an absolute path, such as "
-					 "/etc/hatch/hatch.conf");
+		status =
+		    app_usage_error("provision: --config needs an absolute path, such as "
+		                    "/etc/hatch/hatch.conf");
 		goto out;
 	}
 	if (!from && !settings) {
 		if (!isatty(STDIN_FILENO)) {
-			status = app_usage_error("provision: give --from FILE or the settings as "
-						 "options, or run it on a terminal to be asked "
-						 "(try hatch provision --help)");
+			status = app_usage_error(
+			    "provision: give --from FILE or the settings as "
+			    "options, or run it on a terminal to be asked "
+			    "(try hatch provision --help)");
 			goto out;
 		}
 		if (interview(config, t) != 0)
@@ -922,11 +1000,13 @@ int cmd_provision(int argc, char **argv)
 		goto out;
 	}
 	if (from) {
-		enum hatch_err rc = platform_read_file(from, CONFIG_FILE_MAX, &text, &len, &e);
+		enum hatch_err rc =
+		    platform_read_file(from, CONFIG_FILE_MAX, &text, &len, &e);
 		if (rc != HATCH_OK) {
 			fprintf(stderr, "%s: %s\n", from,
-				rc == HATCH_ERR_LIMIT ? "the file is larger than 65536 bytes"
-						      : e.msg);
+			        rc == HATCH_ERR_LIMIT
+			            ? "the file is larger than 65536 bytes"
+			            : e.msg);
 			goto out;
 		}
 	}
@@ -939,7 +1019,14 @@ int cmd_provision(int argc, char **argv)
 	const char *src = from ? text : buf_get(&t->b);
 	size_t srclen = from ? len : t->b.len;
 	const struct ini *origins = settings ? t : NULL;
-	rc = provision_read(plan, src, srclen, p);
+	/* Options and a provisioning file change the configuration there is
+	 * (the installer's database path, say); the questions asked already
+	 * started from it. */
+	if ((from || settings) && !(keep = keep_existing(config, p))) {
+		status = 1;
+		goto out;
+	}
+	rc = provision_read(plan, src, srclen, keep == &no_config ? NULL : keep, p);
 	if (rc == HATCH_OK || rc == HATCH_ERR_INPUT) {
 		/* Every problem at once, the files' too. */
 		enum hatch_err frc = provision_read_files(plan, p);
@@ -958,10 +1045,11 @@ int cmd_provision(int argc, char **argv)
 	struct stat fst;
 	if (from && plan->inline_secrets && stat(from, &fst) == 0 &&
 	    (fst.st_mode & (S_IRGRP | S_IROTH)))
-		fprintf(stderr,
-			"hatch: provision: warning: %s holds secrets or PINs and other users "
-			"can read it; delete it once the device is provisioned\n",
-			from);
+		fprintf(
+		    stderr,
+		    "hatch: provision: warning: %s holds secrets or PINs and other users "
+		    "can read it; delete it once the device is provisioned\n",
+		    from);
 	struct config_owner owner;
 	config_secret_owner(&owner);
 	struct provision_done done;
@@ -982,23 +1070,26 @@ int cmd_provision(int argc, char **argv)
 		print_problems(p, config, NULL);
 		if (rc != HATCH_ERR_INPUT)
 			fprintf(stderr, "%s: %s\n", config, e.msg);
-		fprintf(stderr, "hatch: provision: %s was written but does not pass its check\n",
-			config);
+		fprintf(stderr,
+		        "hatch: provision: %s was written but does not pass its check\n",
+		        config);
 		goto out;
 	}
 	status = 0;
 	struct provision_identity id;
 	if (provision_identity_make(plan->config.device_id, plan->config.council,
-				    done.public_key, &id, &e) != HATCH_OK) {
+	                            done.public_key, &id, &e) != HATCH_OK) {
 		fprintf(stderr, "hatch: provision: %s\n", e.msg);
 		status = 1;
 		goto out;
 	}
 	printf("Provisioned %s for %s.\n", id.device, id.council);
 	printf("Configuration: %s (checked)\n", config);
-	printf("Identity key:  %s (%s)\n", done.key_path, done.key_created ? "new" : "kept");
+	printf("Identity key:  %s (%s)\n", done.key_path,
+	       done.key_created ? "new" : "kept");
 	if (plan->no_tracking)
-		printf("No tracking link was given (--tracking-url): the confirmation shows no "
+		printf("No tracking link was given (--tracking-url): the confirmation "
+		       "shows no "
 		       "QR code.\n");
 	if (plan->nstaff && apply_staff(plan, db, &owner) != 0)
 		status = 1;
@@ -1008,6 +1099,8 @@ int cmd_provision(int argc, char **argv)
 	       id.council, id.key, id.json);
 	provision_identity_cleanup(&id);
 out:
+	if (keep != &no_config)
+		mem_free(keep);
 	provision_plan_destroy(plan);
 	if (text) {
 		mem_wipe(text, len);

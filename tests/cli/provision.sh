@@ -159,6 +159,25 @@ eq "... and the same identity" "$(identity "$out")" "$json"
 leftovers=$(find "$ETC" -name '.*' -type f)
 eq "no temporary files are left" "$leftovers" ""
 
+# Over the file the installer writes: what the options do not change stays.
+ETC5="$TMP/etc5"
+mkdir -p "$ETC5"
+printf '[storage]\ndatabase = /var/lib/hatch/hatch.db\n[kiosk]\nidle_timeout = 240\n' >"$ETC5/hatch.conf"
+run provision --config "$ETC5/hatch.conf" --device-id k5 --council Example --set kiosk.idle_timeout=90
+expect_status "over an installed file: exits 0" 0
+conf=$(cat "$ETC5/hatch.conf")
+expect_match "... keeps its database" "$conf" "^database = /var/lib/hatch/hatch.db$"
+expect_match "... and takes what is given" "$conf" "^idle_timeout = 90$"
+run provision --config "$ETC5/hatch.conf" --destination w --adapter webhook \
+	--url https://hooks.example/ --secret-file "$TMP/hook.secret"
+expect_status "a destination added later: exits 0" 0
+conf=$(cat "$ETC5/hatch.conf")
+expect_match "... the id and council kept" "$conf" "^id = k5$"
+expect_match "... with the destination" "$conf" "^\[destination w\]$"
+run provision --config "$ETC5/hatch.conf" --set staff.entry=corner
+expect_status "a setting changed later: exits 0" 0
+expect_match "... keeps the destinations" "$(cat "$ETC5/hatch.conf")" "^secret_file = $ETC5/secrets/w.secret$"
+
 # ---- refused, with nothing written ----
 refused() { # refused DESC REGEX ARGS...: exit 1, REGEX on stderr, nothing changed
 	desc=$1 re=$2
@@ -197,11 +216,16 @@ refused "an empty secret file" "secret_file: $TMP/empty.key is empty or not text
 refused "a certificate that is not PEM" "ca_bundle: $TMP/api.key is not a PEM file" \
 	$base --destination w --adapter webhook --url https://hooks.example/ \
 	--secret-file "$TMP/hook.secret" --ca-bundle "$TMP/api.key"
-refused "no device id" '^hatch: provision: \[device\] id: is missing; a provisioned device needs one' \
-	--council Example
 refused "a bad device id" '^hatch: provision: --device-id: \[device\] id: "kiosk 1" is not a device id' \
 	--device-id "kiosk 1" --council Example
-refused "no council" "^hatch: provision: \[council\] name: is missing" --device-id k1
+# A first provisioning needs the id and the council (a later one keeps them).
+run provision --config "$TMP/first/hatch.conf" --council Example
+expect_status "no device id the first time: exits 1" 1
+expect_match "... says why" "$err" '^hatch: provision: \[device\] id: is missing; a provisioned device needs one'
+run provision --config "$TMP/first/hatch.conf" --device-id k1
+expect_status "no council the first time: exits 1" 1
+expect_match "... says why" "$err" "^hatch: provision: \[council\] name: is missing"
+[ -e "$TMP/first" ] && not_ok "... and makes nothing" || ok "... and makes nothing"
 # shellcheck disable=SC2086
 refused "a destination without its adapter's key" \
 	'^hatch: provision: --destination: \[destination w\] api_key_file: is missing; an open311 destination needs' \

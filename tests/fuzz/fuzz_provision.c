@@ -32,10 +32,10 @@ static _Noreturn void fp_fail(const char *fmt, ...)
 	abort();
 }
 
-#define FP_CHECK(cond, ...)              \
-	do {                             \
-		if (!(cond))             \
-			fp_fail(__VA_ARGS__); \
+#define FP_CHECK(cond, ...)                                                              \
+	do {                                                                             \
+		if (!(cond))                                                             \
+			fp_fail(__VA_ARGS__);                                            \
 	} while (0)
 
 #define FP_DIR "/etc/hatch"
@@ -49,19 +49,22 @@ static void fp_check_plan(const struct provision_plan *plan)
 		const struct provision_file *f = &plan->files[i];
 		const char *under = f->secret ? FP_DIR "/secrets/" : FP_DIR "/certs/";
 		FP_CHECK(!strncmp(f->to, under, strlen(under)) && !strstr(f->to, "/.."),
-			 "file %zu goes to %s", i, f->to);
-		FP_CHECK(f->from[0] ? f->from[0] == '/' && !f->data : f->data && f->len > 0,
-			 "file %zu is neither copied nor given", i);
+		         "file %zu goes to %s", i, f->to);
+		FP_CHECK(f->from[0] ? f->from[0] == '/' && !f->data
+		                    : f->data && f->len > 0,
+		         "file %zu is neither copied nor given", i);
 		FP_CHECK(f->line > 0, "file %zu on line %d", i, f->line);
 	}
 	for (size_t i = 0; i < plan->nstaff; i++) {
 		const struct provision_staff *s = &plan->staff[i];
-		FP_CHECK(staff_id_check(s->id, &e) == HATCH_OK, "staff %zu has a bad ID", i);
+		FP_CHECK(staff_id_check(s->id, &e) == HATCH_OK, "staff %zu has a bad ID",
+		         i);
 		FP_CHECK(s->pin[0] ? staff_pin_check(s->pin, &e) == HATCH_OK
-				   : s->pin_file[0] == '/',
-			 "staff %s has no good PIN", s->id);
+		                   : s->pin_file[0] == '/',
+		         "staff %s has no good PIN", s->id);
 		for (size_t j = 0; j < i; j++)
-			FP_CHECK(strcmp(s->id, plan->staff[j].id), "staff %s twice", s->id);
+			FP_CHECK(strcmp(s->id, plan->staff[j].id), "staff %s twice",
+			         s->id);
 	}
 	char *out;
 	size_t len;
@@ -71,7 +74,8 @@ static void fp_check_plan(const struct provision_plan *plan)
 		static struct config c;
 		static struct config_problems p;
 		FP_CHECK(config_parse(out, len, &c, &p) == HATCH_OK,
-			 "the configuration to write has a problem: %s", p.n ? p.v[0].reason : "");
+		         "the configuration to write has a problem: %s",
+		         p.n ? p.v[0].reason : "");
 		mem_free(out);
 	}
 }
@@ -86,37 +90,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(text, data, size);
 	enum hatch_err rc;
 	struct hatch_error e;
-	struct provision_plan *plan = provision_plan_create(FP_DIR "/hatch.conf", &rc, &e);
-	struct provision_plan *again = provision_plan_create(FP_DIR "/hatch.conf", &rc, &e);
+	struct provision_plan *plan =
+	    provision_plan_create(FP_DIR "/hatch.conf", &rc, &e);
+	struct provision_plan *again =
+	    provision_plan_create(FP_DIR "/hatch.conf", &rc, &e);
 	FP_CHECK(plan && again, "out of memory");
 	static struct config_problems p, p2;
-	rc = provision_read(plan, text, size, &p);
-	FP_CHECK(rc == HATCH_OK || rc == HATCH_ERR_INPUT, "provision_read returned %d", (int)rc);
-	FP_CHECK((rc == HATCH_OK) == (p.n == 0 && p.dropped == 0), "result %d with %zu problems",
-		 (int)rc, p.n);
+	rc = provision_read(plan, text, size, NULL, &p);
+	FP_CHECK(rc == HATCH_OK || rc == HATCH_ERR_INPUT, "provision_read returned %d",
+	         (int)rc);
+	FP_CHECK((rc == HATCH_OK) == (p.n == 0 && p.dropped == 0),
+	         "result %d with %zu problems", (int)rc, p.n);
 	size_t lines = 0;
 	for (size_t i = 0; i < size; i++)
 		lines += text[i] == '\n';
 	lines += size > 0 && text[size - 1] != '\n';
 	for (size_t i = 0; i < p.n; i++) {
-		FP_CHECK(p.v[i].line >= 0 && (size_t)p.v[i].line <= lines, "problem %zu on line %d",
-			 i, p.v[i].line);
+		FP_CHECK(p.v[i].line >= 0 && (size_t)p.v[i].line <= lines,
+		         "problem %zu on line %d", i, p.v[i].line);
 		FP_CHECK(p.v[i].reason[0], "problem %zu has no reason", i);
 		for (const char *s = p.v[i].reason; *s; s++)
-			FP_CHECK(*s >= 0x20 && *s < 0x7f, "problem %zu is not plain: %s", i,
-				 p.v[i].reason);
+			FP_CHECK(*s >= 0x20 && *s < 0x7f, "problem %zu is not plain: %s",
+			         i, p.v[i].reason);
 	}
 	if (rc == HATCH_OK)
 		fp_check_plan(plan);
-	enum hatch_err rc2 = provision_read(again, text, size, &p2);
+	enum hatch_err rc2 = provision_read(again, text, size, NULL, &p2);
 	FP_CHECK(rc2 == rc && p2.n == p.n && again->nfiles == plan->nfiles &&
-			 again->nstaff == plan->nstaff,
-		 "a second read differs");
+	             again->nstaff == plan->nstaff,
+	         "a second read differs");
 	FP_CHECK(!memcmp(&again->config, &plan->config, sizeof plan->config),
-		 "a second read gives another configuration");
+	         "a second read gives another configuration");
 	for (size_t i = 0; i < p.n; i++)
-		FP_CHECK(p.v[i].line == p2.v[i].line && !strcmp(p.v[i].reason, p2.v[i].reason),
-			 "problem %zu differs the second time", i);
+		FP_CHECK(p.v[i].line == p2.v[i].line &&
+		             !strcmp(p.v[i].reason, p2.v[i].reason),
+		         "problem %zu differs the second time", i);
 	provision_plan_destroy(plan);
 	provision_plan_destroy(again);
 	mem_free(text);
