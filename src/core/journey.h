@@ -191,6 +191,9 @@ long journey_find_step(const struct journey *j, const char *id);
 
 /* The kind's name as written in journey files ("single_choice"). */
 const char *journey_kind_name(enum step_kind k);
+/* The rule's name as a journey's "errors" keys it ("required", "too_long",
+ * "postcode"), or "" for a value outside the enum. */
+const char *journey_rule_name(enum step_rule r);
 
 /* True for kinds the citizen answers. */
 bool journey_kind_is_question(enum step_kind k);

@@ -45,6 +45,11 @@ static const char *const rule_names[RULE_COUNT] = {
 	[RULE_POSTCODE] = "postcode",   [RULE_EXCLUSIVE] = "exclusive",
 };
 
+const char *journey_rule_name(enum step_rule r)
+{
+	return (int)r >= 0 && r < RULE_COUNT && rule_names[r] ? rule_names[r] : "";
+}
+
 /* Which error rules each question kind can break, as bits. */
 #define R(x) (1u << (x))
 static const unsigned kind_rules[STEP_KIND_COUNT] = {

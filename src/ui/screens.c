@@ -920,6 +920,43 @@ static int qr_text(struct ui *ui, const char *text, const char *label, int x, in
 	return px;
 }
 
+/* The one optional question at the end (the GOV.UK satisfaction
+ * survey's), five answers as large buttons, or the thanks once answered.
+ * Skipping it is just Finish. */
+static void satisfaction(struct ui *ui, struct col *c)
+{
+	const struct ui_style *st = &ui->st;
+	c->y += st->pad / 2;
+	ui_rect_cmd(ui, (struct ui_rect){c->x, c->y, c->w, st->unit}, UI_MID_GREY, -1);
+	c->y += st->pad;
+	if (ui->satisfaction) {
+		const char *t = ui_tr(ui, N_("Thank you for your feedback."));
+		int h = text_h(ui, c, UI_FONT_BOLD, st->body_px, t, c->w);
+		ui_add_widget(ui, UI_ROLE_HEADING, UI_ACT_NONE, 0, (struct ui_rect){c->x, c->y, c->w, h},
+			      t, false);
+		para(ui, c, UI_FONT_BOLD, st->body_px, UI_BLACK, t, st->pad);
+		return;
+	}
+	const char *q =
+		ui_tr(ui, N_("Overall, how did you feel about the service you received today?"));
+	int h = text_h(ui, c, UI_FONT_BOLD, st->heading_px * 3 / 4, q, c->w);
+	ui_add_widget(ui, UI_ROLE_HEADING, UI_ACT_NONE, 0, (struct ui_rect){c->x, c->y, c->w, h}, q,
+		      false);
+	para(ui, c, UI_FONT_BOLD, st->heading_px * 3 / 4, UI_BLACK, q, st->unit * 4);
+	para(ui, c, UI_FONT_REGULAR, st->caption_px, UI_GREY,
+	     ui_tr(ui, N_("This is optional. Your answer is anonymous.")), st->pad / 2);
+	static const char *const answers[] = {
+		N_("Very satisfied"), N_("Satisfied"), N_("Neither satisfied or dissatisfied"),
+		N_("Dissatisfied"), N_("Very dissatisfied")};
+	for (int i = 0; i < 5; i++) {
+		const char *a = ui_tr(ui, answers[i]);
+		c->y += button(ui, (struct ui_rect){c->x, c->y, MIN(c->w, S(ui, 520)), st->target}, a,
+			       UI_ACT_SATISFACTION, 5 - i, false) +
+			st->pad / 3;
+	}
+	c->y += st->pad / 2;
+}
+
 static void confirmation(struct ui *ui, struct col *c, const struct journey_step *s)
 {
 	const struct ui_style *st = &ui->st;
@@ -964,6 +1001,7 @@ static void confirmation(struct ui *ui, struct col *c, const struct journey_step
 	para(ui, c, UI_FONT_BOLD, st->heading_px * 3 / 4, UI_BLACK,
 	     ui_tr(ui, N_("What happens next")), st->pad / 2);
 	paragraphs(ui, c, s, UI_BLACK);
+	satisfaction(ui, c);
 }
 
 /* ---- screens ---- */

@@ -45,6 +45,48 @@ void ui_fill_count(char *out, size_t size, const char *tmpl, long n)
 /* Shows the language at INDEX of the configured ones (the first when out
  * of range; English when there are none), with its direction; errors on
  * the page are said again in it. */
+/* ---- anonymous events ---- */
+
+void ui_set_events(struct ui *ui, void (*event)(void *user, const struct ui_event *ev),
+		   void *user)
+{
+	ui->event = event;
+	ui->event_user = user;
+}
+
+static void emit(struct ui *ui, struct ui_event ev)
+{
+	if (!ui->event)
+		return;
+	if (!ev.journey)
+		ev.journey = ui->journey && ui->session ? ui->journey->id : "";
+	ev.assisted = ui->staff_id[0] != '\0';
+	ui->event(ui->event_user, &ev);
+}
+
+/* The time spent on the step being left. */
+static void step_left(struct ui *ui)
+{
+	if (ui->session && ui->journey && ui->step_shown < ui->journey->nsteps)
+		emit(ui, (struct ui_event){.kind = UI_EV_STEP_TIME,
+					   .step = ui->journey->steps[ui->step_shown].id,
+					   .duration_ms = (long)(ui->now - ui->step_since)});
+	ui->step_shown = (size_t)-1;
+}
+
+/* A journey given up before its end (not after its confirmation or a stop
+ * page): by the timeout, or by the citizen or staff. */
+static void abandoned(struct ui *ui, bool timeout)
+{
+	if (!ui->session || session_finished(ui->session) || !ui->journey)
+		return;
+	const char *last = ui->step_shown < ui->journey->nsteps
+				   ? ui->journey->steps[ui->step_shown].id
+				   : "";
+	step_left(ui);
+	emit(ui, (struct ui_event){.kind = UI_EV_ABANDONED, .step = last, .timeout = timeout});
+}
+
 static void set_language(struct ui *ui, size_t index)
 {
 	if (!ui->cfg.nlanguages) {
@@ -80,6 +122,7 @@ struct ui *ui_create(const struct ui_config *cfg, const struct ui_host *host,
 	ui->prefs = (struct ui_prefs){100, false, false, false};
 	ui->explored = -1;
 	ui->field_step = (size_t)-1;
+	ui->step_shown = (size_t)-1;
 	ui->screen = UI_SCREEN_WELCOME;
 	return ui;
 }
@@ -123,6 +166,9 @@ static void staff_wipe(struct ui *ui)
 
 static void end_session(struct ui *ui)
 {
+	abandoned(ui, false);
+	ui->step_shown = (size_t)-1;
+	ui->satisfaction = 0;
 	/* Whoever was assisting is signed out too: the kiosk is never left
 	 * signed in for the next person. */
 	staff_wipe(ui);
@@ -315,8 +361,14 @@ void ui_addr_prepare(struct ui *ui)
 
 /* The finder's problem PROBLEM (English, with {query}) goes in the error
  * summary, which takes focus, as a Continue's errors do. */
-static void addr_fail(struct ui *ui, const char *problem)
+static void addr_fail(struct ui *ui, const char *problem, const char *field, const char *rule)
 {
+	const struct journey_step *st = ui_current_step(ui);
+	if (st)
+		emit(ui, (struct ui_event){.kind = UI_EV_VALIDATION_ERROR,
+					   .step = st->id,
+					   .field = field,
+					   .rule = rule});
 	ui->addr.problem = problem;
 	ui->errors = true;
 	ui->scroll = 0;
@@ -331,6 +383,7 @@ static bool addr_lookup(struct ui *ui, const char *query, bool by_text, const ch
 	struct ui_addr *ad = &ui->addr;
 	ad->nfound = 0;
 	ad->chosen = -1;
+	ad->lookup_rule = NULL;
 	/* A whole postcode is shown as it is written: "ZY1 1AA". */
 	char pc[POSTCODE_SIZE];
 	snprintf(ad->searched, sizeof ad->searched, "%s",
@@ -341,6 +394,9 @@ static bool addr_lookup(struct ui *ui, const char *query, bool by_text, const ch
 	enum hatch_err rc = ad->found ? ui->host.find_address(ui->host.user, query, by_text,
 							     ad->found, UI_ADDR_MAX, &n)
 				      : HATCH_ERR_NOMEM;
+	ad->lookup_rule = rc == HATCH_ERR_INPUT ? "invalid"
+			  : rc != HATCH_OK	  ? "unavailable"
+						  : NULL;
 	if (rc == HATCH_ERR_INPUT)
 		*problem = N_("Enter a real postcode, like ZY1 2AB, or search by street or place name");
 	else if (rc != HATCH_OK)
@@ -375,10 +431,13 @@ static void addr_search(struct ui *ui)
 	query[len] = '\0';
 	for (size_t n = strlen(query); n && query[n - 1] == ' ';)
 		query[--n] = '\0';
-	const char *problem = NULL;
-	if (!query[0])
+	ad->lookup_rule = NULL;
+	const char *problem = NULL, *rule = "not_found";
+	if (!query[0]) {
 		problem = ad->by_text ? N_("Enter a street, building or place name")
 				      : N_("Enter a postcode");
+		rule = "required";
+	}
 	else if (!addr_lookup(ui, query, ad->by_text, &problem)) {
 		/* keeps the problem */
 	} else {
@@ -391,7 +450,8 @@ static void addr_search(struct ui *ui)
 	}
 	mem_wipe(query, sizeof query);
 	if (problem)
-		addr_fail(ui, problem);
+		addr_fail(ui, problem, ad->by_text ? "words" : "postcode",
+			  ad->lookup_rule ? ad->lookup_rule : rule);
 }
 
 /* The address step opens finding, or with the address already given:
@@ -483,6 +543,14 @@ static void enter_step(struct ui *ui)
 	ui->explored = -1;
 	const struct journey_step *st = session_step(ui->session);
 	size_t cur = session_current(ui->session);
+	if (cur != ui->step_shown) {
+		step_left(ui);
+		ui->step_shown = cur;
+		ui->step_since = ui->now;
+		emit(ui, (struct ui_event){.kind = UI_EV_STEP_SHOWN, .step = st->id});
+		if (st->stop)
+			emit(ui, (struct ui_event){.kind = UI_EV_STOP_PAGE, .step = st->id});
+	}
 	wipe_fields(ui);
 	ui->field_step = cur;
 	ui->nfields = boxes_for(st);
@@ -753,6 +821,10 @@ static bool start_journey(struct ui *ui, size_t i)
 		ui->journey = NULL;
 		return false;
 	}
+	ui->journey_since = ui->now;
+	ui->step_shown = (size_t)-1;
+	ui->satisfaction = 0;
+	emit(ui, (struct ui_event){.kind = UI_EV_STARTED, .language = ui->language});
 	enter_step(ui);
 	return true;
 }
@@ -788,7 +860,8 @@ static void addr_continue(struct ui *ui)
 {
 	struct ui_addr *ad = &ui->addr;
 	if (ad->chosen < 0 || (size_t)ad->chosen >= ad->nfound) {
-		addr_fail(ui, N_("Select an address, or select \"My address is not listed\""));
+		addr_fail(ui, N_("Select an address, or select \"My address is not listed\""), "list",
+			  "required");
 		return;
 	}
 	const struct ui_address *r = &ad->found[ad->chosen];
@@ -815,6 +888,32 @@ static void addr_continue(struct ui *ui)
 	}
 }
 
+/* Which box of its step a part is, by name: a date's or an address's
+ * parts; "" for a step with one. */
+static const char *part_name(const struct journey_step *st, size_t part)
+{
+	static const char *const date[] = {"day", "month", "year"};
+	static const char *const addr[] = {"line1", "line2", "town", "postcode"};
+	if (st->kind == STEP_DATE && part < 3)
+		return date[part];
+	if (st->kind == STEP_ADDRESS && part < 4)
+		return addr[part];
+	return "";
+}
+
+/* The errors a Continue found, as events: which box and which rule. */
+static void validation_events(struct ui *ui)
+{
+	const struct session_error *errs;
+	size_t n = session_errors(ui->session, &errs);
+	const struct journey_step *st = session_step(ui->session);
+	for (size_t i = 0; i < n; i++)
+		emit(ui, (struct ui_event){.kind = UI_EV_VALIDATION_ERROR,
+					   .step = st->id,
+					   .field = part_name(st, errs[i].part),
+					   .rule = journey_rule_name(errs[i].rule)});
+}
+
 static void do_continue(struct ui *ui)
 {
 	if (ui_addr_finding(ui)) {
@@ -827,6 +926,8 @@ static void do_continue(struct ui *ui)
 	const char *parts[ANSWER_MAX_PARTS];
 	size_t n = gather(ui, parts);
 	enum hatch_err rc = session_continue(ui->session, parts, n);
+	if (rc == HATCH_ERR_INPUT)
+		validation_events(ui);
 	if (rc == HATCH_ERR_INPUT) {
 		/* The error summary takes focus, at the top of the page. */
 		ui->errors = true;
@@ -857,6 +958,8 @@ static void do_send(struct ui *ui)
 		return;
 	}
 	memcpy(ui->reference, ref, sizeof ui->reference);
+	emit(ui, (struct ui_event){.kind = UI_EV_COMPLETED,
+				   .duration_ms = (long)(ui->now - ui->journey_since)});
 	enter_step(ui);
 }
 
@@ -880,6 +983,7 @@ static void do_back(struct ui *ui)
 		if (session_back(ui->session))
 			enter_step(ui);
 		else {
+			abandoned(ui, false);
 			session_destroy(ui->session);
 			ui->session = NULL;
 			wipe_fields(ui);
@@ -1073,6 +1177,7 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 	case UI_ACT_LANGUAGE:
 		if (w->arg >= 0 && (size_t)w->arg < ui->cfg.nlanguages) {
 			set_language(ui, (size_t)w->arg);
+			emit(ui, (struct ui_event){.kind = UI_EV_LANGUAGE, .language = ui->language});
 			set_focus(ui, w->action, w->arg);
 			ui->say_focus = true;
 		}
@@ -1105,24 +1210,39 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 	case UI_ACT_LANG_SWITCH:
 		if (w->arg >= 0 && (size_t)w->arg < ui->cfg.nlanguages) {
 			set_language(ui, (size_t)w->arg);
+			emit(ui, (struct ui_event){.kind = UI_EV_LANGUAGE, .language = ui->language});
 			ui->say_page = true;
 		}
 		break;
 	case UI_ACT_TEXT_SIZE:
 		ui->prefs.text_percent = w->arg == 150 || w->arg == 200 ? w->arg : 100;
+		emit(ui, (struct ui_event){.kind = UI_EV_PREFERENCE,
+					   .pref = "text_size",
+					   .value = ui->prefs.text_percent == 200   ? "200"
+						    : ui->prefs.text_percent == 150 ? "150"
+										    : "100"});
 		set_focus(ui, w->action, w->arg);
 		break;
 	case UI_ACT_CONTRAST:
 		ui->prefs.high_contrast = w->arg != 0;
+		emit(ui, (struct ui_event){.kind = UI_EV_PREFERENCE,
+					   .pref = "contrast",
+					   .value = w->arg ? "high" : "standard"});
 		set_focus(ui, w->action, w->arg);
 		break;
 	case UI_ACT_SPEECH:
 		ui->prefs.speech = w->arg != 0;
+		emit(ui, (struct ui_event){.kind = UI_EV_PREFERENCE,
+					   .pref = "speech",
+					   .value = w->arg ? "on" : "off"});
 		set_focus(ui, w->action, w->arg);
 		ui->say_focus = true;
 		break;
 	case UI_ACT_EXTRA_TIME:
 		ui->prefs.more_time = w->arg != 0;
+		emit(ui, (struct ui_event){.kind = UI_EV_PREFERENCE,
+					   .pref = "more_time",
+					   .value = w->arg ? "on" : "off"});
 		set_focus(ui, w->action, w->arg);
 		break;
 	case UI_ACT_FIELD: set_focus(ui, UI_ACT_FIELD, w->arg); break;
@@ -1198,6 +1318,16 @@ static void activate(struct ui *ui, const struct ui_widget *w)
 	case UI_ACT_STAFF_PAUSE:
 	case UI_ACT_STAFF_DASH:
 	case UI_ACT_HAND_BACK: staff_activate(ui, w); break;
+	case UI_ACT_SATISFACTION:
+		/* Once: the survey becomes its thanks. */
+		if (w->arg >= 1 && w->arg <= 5 && !ui->satisfaction && ui->session &&
+		    session_finished(ui->session)) {
+			ui->satisfaction = w->arg;
+			emit(ui, (struct ui_event){.kind = UI_EV_SATISFACTION, .satisfaction = w->arg});
+			set_focus(ui, UI_ACT_FINISH, 0);
+			ui->say_page = true;
+		}
+		break;
 	case UI_ACT_NONE: break;
 	}
 }
@@ -1398,6 +1528,7 @@ bool ui_handle(struct ui *ui, const struct ui_input *in)
 	if (in->kind == UI_IN_TICK) {
 		if (ui->dialog_timeout) {
 			if (in->ms >= ui->dialog_deadline) {
+				abandoned(ui, true);
 				end_session(ui);
 				go_screen(ui, UI_SCREEN_WELCOME);
 			}
@@ -1406,6 +1537,7 @@ bool ui_handle(struct ui *ui, const struct ui_input *in)
 		/* Staff left signed in and gone: everything is wiped, timeout
 		 * paused or not. */
 		if (ui->staff_id[0] && in->ms >= ui->last_input + staff_ms(ui)) {
+			abandoned(ui, true);
 			hand_back(ui);
 			return true;
 		}

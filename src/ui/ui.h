@@ -134,6 +134,7 @@ enum ui_action {
 	UI_ACT_STAFF_PAUSE,  /* ARG: 1 pause the inactivity timeout, 0 resume it */
 	UI_ACT_STAFF_DASH,   /* the staff dashboard, from the assisted banner */
 	UI_ACT_HAND_BACK,    /* wipe everything, sign out, back to Welcome */
+	UI_ACT_SATISFACTION, /* the survey's answer: ARG 5 very satisfied .. 1 very dissatisfied */
 };
 
 struct ui_widget {
@@ -266,6 +267,33 @@ struct ui_prefs {
 	bool more_time;      /* the inactivity timeout and its countdown doubled */
 };
 
+/* ---- anonymous usage events ---- */
+
+/* What the kiosk tells the council about how it is used: never who, never
+ * what was typed. Names are the journey's own identifiers. */
+enum ui_event_kind {
+	UI_EV_STARTED,          /* JOURNEY, LANGUAGE, ASSISTED */
+	UI_EV_STEP_SHOWN,       /* JOURNEY, STEP */
+	UI_EV_VALIDATION_ERROR, /* JOURNEY, STEP, FIELD ("" for a one-box step), RULE */
+	UI_EV_COMPLETED,        /* JOURNEY, DURATION_MS, ASSISTED */
+	UI_EV_STOP_PAGE,        /* JOURNEY, STEP */
+	UI_EV_ABANDONED,        /* JOURNEY, STEP (the last shown), TIMEOUT, ASSISTED */
+	UI_EV_LANGUAGE,         /* LANGUAGE; JOURNEY or "" */
+	UI_EV_PREFERENCE,       /* PREF, VALUE; JOURNEY or "" */
+	UI_EV_STEP_TIME,        /* JOURNEY, STEP, DURATION_MS */
+	UI_EV_SATISFACTION,     /* JOURNEY, SATISFACTION 1 (very dissatisfied) .. 5 */
+};
+
+struct ui_event {
+	enum ui_event_kind kind;
+	const char *journey, *step, *field, *rule, *language, *pref, *value;
+	bool timeout;       /* abandoned: the idle timeout, not a choice */
+	bool assisted;
+	long duration_ms;
+	int satisfaction;
+};
+
+
 /* ---- staff ---- */
 
 enum ui_staff_verdict { UI_STAFF_OK, UI_STAFF_WRONG, UI_STAFF_LOCKED };
@@ -380,6 +408,9 @@ const struct ui_prefs *ui_prefs(const struct ui *ui);
  * tests). A text size other than 100, 150 or 200 is taken as 100. */
 void ui_set_prefs(struct ui *ui, const struct ui_prefs *p);
 
+/* Where events go: called on the screen thread, must not block. */
+void ui_set_events(struct ui *ui, void (*event)(void *user, const struct ui_event *ev),
+		   void *user);
 /* Gives the address step its finder (as ui_host's find_address) once the
  * gazetteer is open, which may be after the first frame; NULL: none. */
 void ui_set_finder(struct ui *ui,

@@ -35,6 +35,7 @@ struct ui_addr {
 	/* Why the last search found nothing to pick: the message's English
 	 * (translated when shown), and the message as shown. */
 	const char *problem;
+	const char *lookup_rule;  /* the last lookup's failure, as an event's rule */
 	struct session_error error;
 };
 
@@ -119,6 +120,14 @@ struct ui {
 	bool checks_running;
 	int corner_taps;
 	uint64_t corner_since;
+
+	/* Anonymous events: where they go, when the journey and the step
+	 * shown began, and the survey's answer. */
+	void (*event)(void *user, const struct ui_event *ev);
+	void *event_user;
+	uint64_t journey_since, step_since;
+	size_t step_shown;       /* the step the time is running for, or -1 */
+	int satisfaction;        /* the survey's answer on the confirmation, 0 none */
 	char reference[REFERENCE_SIZE];
 
 	/* Focus is kept by what a widget does, so it survives a relayout. */
