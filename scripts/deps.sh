@@ -20,7 +20,11 @@ NATIVE="build-essential pkg-config clang libclang-rt-14-dev python3
         libsystemd-dev
         fonts-noto-core imagemagick zbar-tools
         xvfb xauth xdotool chromium sqlite3 libxtst6
-        curl openssl python3-jsonschema python3-nacl wrk"
+        curl openssl python3-jsonschema python3-nacl wrk
+        prometheus python3-yaml"
+# prometheus: for promtool, which tests/cli/fleet.sh checks the metrics file
+# and docs/alert-rules.yml with (Debian ships promtool in no smaller
+# package; 19 MB); python3-yaml: that test reads the alert rules.
 # Libraries whose arm64 -dev packages the cross build links against.
 CROSS_LIBS="libjansson-dev libcmocka-dev libsqlite3-dev libinih-dev
         libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libqrencode-dev

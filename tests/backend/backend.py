@@ -5,6 +5,8 @@ Serves, over HTTPS on loopback:
   /open311/v2/  Open311 GeoReport v2 (services, service definitions, POST
                 requests, tokens, requests/{id}), JSON and XML
   /webhook      the JSON webhook (signed, idempotent by the record's uuid)
+  /heartbeat    a fleet monitor's end: signed kiosk heartbeats, kept in
+                STATE/heartbeats.jsonl (see "Fleet heartbeats" below)
   /_control     run-time switches for the tests: faults, what was accepted,
                 how many request bytes arrived, reset
 
@@ -798,6 +800,8 @@ class Handler(BaseHTTPRequestHandler):
             if method != "POST":
                 return json_response(405, {"error": "method_not_allowed"}, headers=[("Allow", "POST")])
             return self.webhook(body)
+        if path == "/heartbeat":
+            return heartbeat(self, method, body)
         if path == "/" and method == "GET":
             return json_response(200, {"service": "Hatch test council back end",
                                        "open311": OPEN311, "webhook": "/webhook",
@@ -1449,6 +1453,39 @@ def check_record(rec):
     if "staff_id" in rec and not isinstance(rec["staff_id"], str):
         p.append("staff_id: must be a string")
     return p
+
+
+# ---------------------------------------------------------------------------
+# Fleet heartbeats: what a council's monitoring receives from each kiosk
+# (docs/fleet.md). A POST signed as the webhook is (X-Hatch-Signature under
+# the webhook secret) whose body is a JSON object is answered 200 and kept,
+# one JSON line per heartbeat, in STATE/heartbeats.jsonl: when it came, its
+# signature, and its body as it came (text) and as read. Anything else is
+# refused and not kept: 405 (not POST), 415, 401 bad_signature, 400.
+
+def heartbeat(handler, method, body):
+    st = handler.state
+    if method != "POST":
+        return json_response(405, {"error": "method_not_allowed"}, headers=[("Allow", "POST")])
+    ctype = (handler.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        return json_response(415, {"error": "unsupported_media_type"})
+    sig = (handler.headers.get("X-Hatch-Signature") or "").strip()
+    want = "sha256=" + hmac.new(st.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(sig.lower().encode(), want.encode()):
+        return json_response(401, {"error": "bad_signature"})
+    try:
+        beat = json.loads(body.decode("utf-8"))
+        if not isinstance(beat, dict):
+            raise ValueError("not an object")
+    except (UnicodeDecodeError, ValueError) as e:
+        return json_response(400, {"error": "malformed_json", "detail": str(e)})
+    entry = {"received": now_iso(), "t": round(time.time(), 3), "signature": sig,
+             "body": body.decode("utf-8"), "heartbeat": beat}
+    with st.lock:
+        with open(os.path.join(st.args.state_dir, "heartbeats.jsonl"), "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, sort_keys=True) + "\n")
+    return json_response(200, {"status": "received"})
 
 
 # ---------------------------------------------------------------------------
