@@ -6,7 +6,9 @@
  * names only files under the configuration's directory (secrets/ and
  * certs/), holds each inline secret, has staff accounts with good IDs and a
  * good PIN or a PIN file, and writes (config_format) a configuration that
- * reads back without a problem; and the same input gives the same plan.
+ * reads back without a problem; the same input gives the same plan; and
+ * read over a configuration there already, its problems are still on its
+ * own lines.
  * Violations abort so that the fuzzer reports them. */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -53,7 +55,7 @@ static void fp_check_plan(const struct provision_plan *plan)
 		FP_CHECK(f->from[0] ? f->from[0] == '/' && !f->data
 		                    : f->data && f->len > 0,
 		         "file %zu is neither copied nor given", i);
-		FP_CHECK(f->line > 0, "file %zu on line %d", i, f->line);
+		FP_CHECK(f->line > 0 || f->kept, "file %zu on line %d", i, f->line);
 	}
 	for (size_t i = 0; i < plan->nstaff; i++) {
 		const struct provision_staff *s = &plan->staff[i];
@@ -127,6 +129,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		         "problem %zu differs the second time", i);
 	provision_plan_destroy(plan);
 	provision_plan_destroy(again);
+
+	/* Over a configuration there already: every problem still on a line
+	 * of the input (what was kept is line 0), and what is accepted is a
+	 * good plan. */
+	static struct config keep;
+	static bool have_keep;
+	if (!have_keep) {
+		static const char there[] =
+			"[device]\nid = old-1\n[council]\nname = Old\n[storage]\n"
+			"database = /var/lib/hatch/hatch.db\n[destination old]\nadapter = "
+			"webhook\nurl = https://old.example/\nsecret_file = /etc/hatch/s\n";
+		FP_CHECK(config_parse(there, sizeof there - 1, &keep, &p) == HATCH_OK,
+		         "the configuration there has a problem");
+		have_keep = true;
+	}
+	plan = provision_plan_create(FP_DIR "/hatch.conf", &rc, &e);
+	FP_CHECK(plan, "out of memory");
+	rc = provision_read(plan, text, size, &keep, &p);
+	FP_CHECK(rc == HATCH_OK || rc == HATCH_ERR_INPUT, "provision_read returned %d",
+	         (int)rc);
+	for (size_t i = 0; i < p.n; i++) {
+		FP_CHECK(p.v[i].line >= 0 && (size_t)p.v[i].line <= lines,
+		         "problem %zu on line %d of %zu, kept", i, p.v[i].line, lines);
+		for (const char *s = p.v[i].reason; *s; s++)
+			FP_CHECK(*s >= 0x20 && *s < 0x7f, "problem %zu is not plain: %s", i,
+			         p.v[i].reason);
+	}
+	if (rc == HATCH_OK)
+		fp_check_plan(plan);
+	provision_plan_destroy(plan);
 	mem_free(text);
 	return 0;
 }
