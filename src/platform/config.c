@@ -98,7 +98,7 @@ struct cfg_key {
 /* The sections with fixed names, in the order the documentation gives
  * them; [destination NAME] sections come after them. */
 static const char *const cfg_sections[] = {"device",  "council", "kiosk", "display",
-					   "storage", "staff",   "fleet"};
+					   "storage", "staff",   "fleet", "stats"};
 #define CFG_NSECTIONS (sizeof cfg_sections / sizeof *cfg_sections)
 
 static const struct cfg_key cfg_keys[] = {
@@ -116,6 +116,9 @@ static const struct cfg_key cfg_keys[] = {
 	CFG_ROW("staff", "entry", CFG_ENTRY, staff_entry, 0, 0, NULL),
 	CFG_ROW("staff", "pause_timeout", CFG_YESNO, staff_pause, 0, 0, NULL),
 	CFG_ROW("staff", "session_timeout", CFG_INT, staff_seconds, 60, 3600, "seconds"),
+	CFG_ROW("stats", "destination", CFG_TEXT, stats_destination, 0, 0, NULL),
+	CFG_ROW("stats", "threshold", CFG_INT, stats_threshold, 2, 100, "events"),
+	CFG_ROW("stats", "retention_days", CFG_INT, stats_retention_days, 1, 3650, "days"),
 	CFG_DROW("adapter", CFG_ADAPTER, adapter, CFG_O | CFG_W, CFG_O | CFG_W),
 	CFG_DROW("url", CFG_ENDPOINT, url, CFG_O | CFG_W, CFG_O | CFG_W),
 	CFG_DROW("api_key_file", CFG_SECRET, api_key_file, CFG_O, CFG_O),
@@ -173,6 +176,8 @@ void config_defaults(struct config *c)
 	c->staff_pause = true;
 	c->staff_seconds = 600;
 	c->fleet.interval = CONFIG_FLEET_INTERVAL;
+	c->stats_threshold = 5;
+	c->stats_retention_days = 30;
 }
 
 const struct config_destination *config_destination_find(const struct config *c,
@@ -1416,6 +1421,21 @@ static int cfg_on_setting(void *user, const char *section, const char *name,
 	return 1;
 }
 
+/* The figures go to a destination of this file. */
+static void cfg_check_stats(struct cfg_parse *ps)
+{
+	struct config *c = ps->c;
+	if (!c->stats_destination[0] || config_destination_find(c, c->stats_destination))
+		return;
+	long k = cfg_find_key("stats", "destination");
+	assert(k >= 0);
+	cfg_add(ps->p, ps->set_on[k],
+		"[stats] destination: no [destination %s] section in this file; name one of "
+		"the destinations the figures are to be delivered to",
+		c->stats_destination);
+	c->stats_destination[0] = '\0';
+}
+
 /* The timeout warning has to come before the timeout. */
 static void cfg_check_timeouts(struct cfg_parse *ps)
 {
@@ -1638,6 +1658,7 @@ static enum hatch_err cfg_parse_all(const char *text, size_t len,
 					     "[section] for a heading");
 	cfg_check_timeouts(&ps);
 	cfg_check_fleet(&ps);
+	cfg_check_stats(&ps);
 	for (size_t i = 0; i < out->ndestinations; i++)
 		cfg_check_destination(&ps, i);
 	return p->n || p->dropped ? HATCH_ERR_INPUT : HATCH_OK;
@@ -1817,6 +1838,9 @@ static bool cfg_written(const struct cfg_key *k, const struct config *c)
 		return c->fleet.interval != CONFIG_FLEET_INTERVAL;
 	if (k->type == CFG_PATH || k->type == CFG_DEVICE_ID || !strcmp(k->section, "fleet"))
 		return ((const char *)c + k->offset)[0] != '\0';
+	/* No destination, no figures sent: the section says nothing. */
+	if (!strcmp(k->section, "stats"))
+		return c->stats_destination[0] != '\0';
 	return true;
 }
 

@@ -122,6 +122,13 @@ struct config {
 			      * touch, paused or not */
 	struct config_fleet fleet; /* [fleet]: no heartbeat, every 300 s, and
 				    * no metrics file by default */
+	/* [stats]: the anonymous usage figures (docs/open-data.md). */
+	char stats_destination[65]; /* destination = NAME of a [destination NAME]
+				     * the daily figures are delivered to; "" none */
+	int stats_threshold;        /* threshold, 2..100, default 5: smaller counts
+				     * are suppressed in what is sent */
+	int stats_retention_days;   /* retention_days, 1..3650, default 30: raw
+				     * events kept this long; daily figures for good */
 };
 
 /* Fills C with the settings of a kiosk that has no configuration file:

@@ -523,6 +523,37 @@ static void duplicate_key(void **state)
 	assert_int_equal(c.dpi, 96);
 }
 
+/* [stats]: the destination the figures go to must be one of the file's,
+ * and the threshold and retention have their ranges. */
+static void stats_section(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_problems p;
+	static const char good[] = "[stats]\ndestination = figures\nthreshold = 10\n"
+				   "retention_days = 90\n"
+				   "[destination figures]\nadapter = webhook\n"
+				   "url = https://stats.example.org/hatch\n"
+				   "secret_file = /etc/hatch/secrets/figures.hmac\n";
+	assert_int_equal(config_parse(good, strlen(good), &c, &p), HATCH_OK);
+	assert_string_equal(c.stats_destination, "figures");
+	assert_int_equal(c.stats_threshold, 10);
+	assert_int_equal(c.stats_retention_days, 90);
+	config_defaults(&c);
+	assert_string_equal(c.stats_destination, "");
+	assert_int_equal(c.stats_threshold, 5);
+	assert_int_equal(c.stats_retention_days, 30);
+	static const char bad[] = "[stats]\ndestination = elsewhere\nthreshold = 1\n"
+				  "retention_days = 0\n";
+	assert_int_equal(config_parse(bad, strlen(bad), &c, &p), HATCH_ERR_INPUT);
+	assert_int_equal(p.n, 3);
+	assert_int_equal(p.v[0].line, 3);
+	assert_int_equal(p.v[1].line, 4);
+	assert_int_equal(p.v[2].line, 2);
+	assert_non_null(strstr(p.v[2].reason, "no [destination elsewhere] section"));
+	assert_string_equal(c.stats_destination, "");
+}
+
 static void unknown_section_and_key(void **state)
 {
 	(void)state;
@@ -548,7 +579,7 @@ static void unknown_section_and_key(void **state)
 	assert_string_equal(p.v[0].reason,
 			    "[destinations] is not a known section, and its settings are "
 			    "not read; the sections are [device], [council], [kiosk], "
-			    "[display], [storage], [staff], [fleet] and [destination NAME]");
+			    "[display], [storage], [staff], [fleet], [stats] and [destination NAME]");
 	assert_int_equal(p.v[1].line, 7);
 	assert_string_equal(p.v[1].reason,
 			    "[kiosk] idle_timout: is not a known setting; [kiosk] has "
@@ -1834,6 +1865,7 @@ int main(void)
 		cmocka_unit_test(lines_inih_cannot_read),
 		cmocka_unit_test(duplicate_key),
 		cmocka_unit_test(unknown_section_and_key),
+		cmocka_unit_test(stats_section),
 		cmocka_unit_test(reasons_are_short_and_plain),
 		cmocka_unit_test(problems_are_capped),
 		cmocka_unit_test(inih_options_restored),
