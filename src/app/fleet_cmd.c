@@ -16,26 +16,26 @@
 #include "sync/fleet.h"
 
 static const char fleet_help[] =
-	"Usage: hatch fleet [--once] [--print] [--config FILE] [--db FILE]\n"
-	"\n"
-	"Shows what the kiosk reports to the council's monitoring: its device id and\n"
-	"version, how long it has been up, the submissions waiting and refused, the\n"
-	"age of the oldest waiting, the last delivery, the free space, and when the\n"
-	"certificates of its destinations expire (each destination is probed as\n"
-	"hatch doctor does: nothing is delivered). See docs/fleet.md.\n"
-	"\n"
-	"  --print         print the figures in Prometheus's text format, as\n"
-	"                  [fleet] metrics_file gets them, instead of the table\n"
-	"  --once          write [fleet] metrics_file and send one heartbeat to\n"
-	"                  [fleet] heartbeat_url (whichever the configuration has),\n"
-	"                  as the kiosk does every heartbeat_interval; exit 1 if\n"
-	"                  either fails\n"
-	"  --config FILE   the device configuration (see docs/configuration.md)\n"
-	"  --db FILE       the database (default: the configuration's, else $HATCH_DB\n"
-	"                  or ~/.local/share/hatch/hatch.db)\n"
-	"\n"
-	"The process uptime is that of the program reporting: the kiosk's when the\n"
-	"kiosk sends it, this command's here.\n";
+    "Usage: hatch fleet [--once] [--print] [--config FILE] [--db FILE]\n"
+    "\n"
+    "Shows what the kiosk reports to the council's monitoring: its device id and\n"
+    "version, how long it has been up, the submissions waiting and refused, the\n"
+    "age of the oldest waiting, the last delivery, the free space, and when the\n"
+    "certificates of its destinations expire (each destination is probed as\n"
+    "hatch doctor does: nothing is delivered). See docs/fleet.md.\n"
+    "\n"
+    "  --print         print the figures in Prometheus's text format, as\n"
+    "                  [fleet] metrics_file gets them, instead of the table\n"
+    "  --once          write [fleet] metrics_file and send one heartbeat to\n"
+    "                  [fleet] heartbeat_url (whichever the configuration has),\n"
+    "                  as the kiosk does every heartbeat_interval; exit 1 if\n"
+    "                  either fails\n"
+    "  --config FILE   the device configuration (see docs/configuration.md)\n"
+    "  --db FILE       the database (default: the configuration's, else $HATCH_DB\n"
+    "                  or ~/.local/share/hatch/hatch.db)\n"
+    "\n"
+    "The process uptime is that of the program reporting: the kiosk's when the\n"
+    "kiosk sends it, this command's here.\n";
 
 static void utc(long long t, char *out, size_t size)
 {
@@ -83,7 +83,8 @@ static void when(long long t, long long now, const char *none, char *out, size_t
 	}
 	utc(t, at, sizeof at);
 	age(t > now ? t - now : now - t, ago, sizeof ago);
-	snprintf(out, size, "%s (%s %s)", at, t > now ? "in" : ago, t > now ? ago : "ago");
+	snprintf(out, size, "%s (%s %s)", at, t > now ? "in" : ago,
+	         t > now ? ago : "ago");
 }
 
 /* Names come from journeys and the configuration: no control character
@@ -104,8 +105,8 @@ static void print_table(struct fleet_figures *fig)
 	/* The process uptime is this command's: only the device's says much. */
 	age(fig->system_uptime, a, sizeof a);
 	printf("Device up:      %s\n", fig->system_uptime >= 0 ? a : "unknown");
-	printf("Outbox:         %zu queued, %zu sending, %zu dead\n", fig->queued, fig->sending,
-	       fig->dead);
+	printf("Outbox:         %zu queued, %zu sending, %zu dead\n", fig->queued,
+	       fig->sending, fig->dead);
 	if (fig->oldest_waiting)
 		age(fig->time - fig->oldest_waiting, a, sizeof a);
 	printf("Oldest waiting: %s\n", fig->oldest_waiting ? a : "none waiting");
@@ -120,8 +121,8 @@ static void print_table(struct fleet_figures *fig)
 	}
 	if (!fig->ndest)
 		return;
-	printf("\n%-24s %7s %7s %5s  %-10s %-34s %s\n", "DESTINATION", "QUEUED", "SENDING", "DEAD",
-	       "OLDEST", "LAST DELIVERY", "CERTIFICATE EXPIRES");
+	printf("\n%-24s %7s %7s %5s  %-10s %-34s %s\n", "DESTINATION", "QUEUED",
+	       "SENDING", "DEAD", "OLDEST", "LAST DELIVERY", "CERTIFICATE EXPIRES");
 	for (size_t i = 0; i < fig->ndest; i++) {
 		struct fleet_destination *d = &fig->dest[i];
 		char old[32] = "-", last[128], cert[128];
@@ -129,10 +130,10 @@ static void print_table(struct fleet_figures *fig)
 		if (d->oldest_waiting)
 			age(fig->time - d->oldest_waiting, old, sizeof old);
 		when(d->last_delivery, fig->time, "none", last, sizeof last);
-		when(d->cert_expires, fig->time, d->configured ? "unknown" : "not configured",
-		     cert, sizeof cert);
-		printf("%-24s %7zu %7zu %5zu  %-10s %-34s %s\n", d->name, d->queued, d->sending,
-		       d->dead, old, last, cert);
+		when(d->cert_expires, fig->time,
+		     d->configured ? "unknown" : "not configured", cert, sizeof cert);
+		printf("%-24s %7zu %7zu %5zu  %-10s %-34s %s\n", d->name, d->queued,
+		       d->sending, d->dead, old, last, cert);
 	}
 	if (fig->dest_dropped)
 		printf("(%zu more destinations not listed)\n", fig->dest_dropped);
@@ -179,7 +180,8 @@ int cmd_fleet(int argc, char **argv)
 	if (config_path) {
 		enum hatch_err rc = config_load(config_path, cfg, p, &e);
 		for (size_t i = 0; i < p->n; i++)
-			fprintf(stderr, "%s:%d: %s\n", config_path, p->v[i].line, p->v[i].reason);
+			fprintf(stderr, "%s:%d: %s\n", config_path, p->v[i].line,
+			        p->v[i].reason);
 		if (rc != HATCH_OK) {
 			if (rc != HATCH_ERR_INPUT)
 				fprintf(stderr, "%s: %s\n", config_path, e.msg);
@@ -189,7 +191,8 @@ int cmd_fleet(int argc, char **argv)
 	const char *metrics = cfg->fleet.metrics_file;
 	bool beat = cfg->fleet.heartbeat.url[0] != '\0';
 	if (once && !metrics[0] && !beat) {
-		fputs("hatch: fleet: the configuration has neither [fleet] heartbeat_url nor "
+		fputs("hatch: fleet: the configuration has neither [fleet] heartbeat_url "
+		      "nor "
 		      "metrics_file: nothing to send or write (see docs/fleet.md)\n",
 		      stderr);
 		goto out;
@@ -208,8 +211,10 @@ int cmd_fleet(int argc, char **argv)
 		fprintf(stderr, "hatch: %s\n", e.msg);
 		goto out;
 	}
-	if (fleet_create(&f, &e) != HATCH_OK || fleet_probe_certs(f, cfg, &e) != HATCH_OK ||
-	    fleet_figures_gather(f, s, cfg, HATCH_VERSION, platform_now(), fig, &e) != HATCH_OK) {
+	if (fleet_create(&f, &e) != HATCH_OK ||
+	    fleet_probe_certs(f, cfg, &e) != HATCH_OK ||
+	    fleet_figures_gather(f, s, cfg, HATCH_VERSION, platform_now(), fig, &e) !=
+	        HATCH_OK) {
 		fprintf(stderr, "hatch: fleet: %s\n", e.msg);
 		goto out;
 	}

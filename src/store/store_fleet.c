@@ -55,14 +55,14 @@ static struct store_fleet_row *row_of(struct rows *r, const char *name, bool *no
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(((const struct store_fleet_row *)a)->destination,
-		      ((const struct store_fleet_row *)b)->destination);
+	              ((const struct store_fleet_row *)b)->destination);
 }
 
 /* Undelivered records, per destination and state: the claim index
  * (state, destination, id) holds them in three ranges. */
 static const char sql_waiting[] =
-	"SELECT destination, state, count(*), min(created) FROM outbox"
-	" WHERE state IN ('queued', 'sending', 'dead') GROUP BY destination, state";
+    "SELECT destination, state, count(*), min(created) FROM outbox"
+    " WHERE state IN ('queued', 'sending', 'dead') GROUP BY destination, state";
 
 /* The latest delivery of each destination among the records whose payload
  * is still kept: the purge index holds exactly those, so this reads the
@@ -70,20 +70,21 @@ static const char sql_waiting[] =
  * delivered before a time, so a destination found here has its latest
  * delivery here. */
 static const char sql_recent[] =
-	"SELECT destination, max(delivered_at) FROM outbox"
-	" WHERE payload_box IS NOT NULL AND delivered_at IS NOT NULL AND +state = 'delivered'"
-	" GROUP BY destination";
+    "SELECT destination, max(delivered_at) FROM outbox"
+    " WHERE payload_box IS NOT NULL AND delivered_at IS NOT NULL AND +state = 'delivered'"
+    " GROUP BY destination";
 
 /* A destination none of whose delivered payloads is kept: its latest
  * added delivered records, newest first through the claim index. */
 static const char sql_late[] =
-	"SELECT max(delivered_at) FROM (SELECT delivered_at FROM outbox"
-	" WHERE state = 'delivered' AND destination = ?1 ORDER BY id DESC LIMIT ?2)";
+    "SELECT max(delivered_at) FROM (SELECT delivered_at FROM outbox"
+    " WHERE state = 'delivered' AND destination = ?1 ORDER BY id DESC LIMIT ?2)";
 
 static int state_index(const unsigned char *state)
 {
 	for (int i = 0; i < STORE_STATES; i++)
-		if (state && !strcmp((const char *)state, store_state_name((enum store_state)i)))
+		if (state &&
+		    !strcmp((const char *)state, store_state_name((enum store_state)i)))
 			return i;
 	return -1;
 }
@@ -159,7 +160,8 @@ static int gather(struct store *s, struct rows *r, bool *nomem)
 }
 
 enum hatch_err store_fleet_stats(struct store *s, const char *const *names, size_t nnames,
-				 struct store_fleet_row **v, size_t *n, struct hatch_error *e)
+                                 struct store_fleet_row **v, size_t *n,
+                                 struct hatch_error *e)
 {
 	static const char doing[] = "count the outbox for monitoring";
 	*v = NULL;
@@ -172,8 +174,8 @@ enum hatch_err store_fleet_stats(struct store *s, const char *const *names, size
 		(void)row_of(&r, names[i], &nomem);
 	if (nomem) {
 		mem_free(r.v);
-		return err_set(e, HATCH_ERR_NOMEM, "%s: cannot %s: out of memory", store_path(s),
-			       doing);
+		return err_set(e, HATCH_ERR_NOMEM, "%s: cannot %s: out of memory",
+		               store_path(s), doing);
 	}
 	store_lock(s);
 	/* One read transaction: the counts and the times of one moment. */
@@ -185,12 +187,12 @@ enum hatch_err store_fleet_stats(struct store *s, const char *const *names, size
 		rc = gather(s, &r, &nomem);
 		if (nomem)
 			err = err_set(e, HATCH_ERR_NOMEM, "%s: cannot %s: out of memory",
-				      store_path(s), doing);
+			              store_path(s), doing);
 		else if (rc != SQLITE_OK)
 			err = store_sql_fail(s, rc, doing, e);
 		if (!sqlite3_get_autocommit(s->db))
-			(void)sqlite3_exec(s->db, err == HATCH_OK ? "COMMIT" : "ROLLBACK", NULL, NULL,
-					   NULL);
+			(void)sqlite3_exec(s->db, err == HATCH_OK ? "COMMIT" : "ROLLBACK",
+			                   NULL, NULL, NULL);
 	}
 	store_unlock(s);
 	if (err != HATCH_OK) {

@@ -19,9 +19,9 @@ struct store_fleet_row {
 	char destination[65];
 	size_t queued, sending, dead;
 	long long oldest_waiting; /* created of its oldest queued or sending
-				   * record (unix seconds), 0 if none */
+	                           * record (unix seconds), 0 if none */
 	long long last_delivered; /* when its latest delivery was made (unix
-				   * seconds), 0 if none is known */
+	                           * seconds), 0 if none is known */
 };
 
 /* One row per destination that has a record queued, sending or dead, or a
@@ -40,7 +40,7 @@ struct store_fleet_row {
  * On failure *V is NULL and *N is 0: HATCH_ERR_IO (E names the file),
  * HATCH_ERR_NOMEM. */
 enum hatch_err store_fleet_stats(struct store *s, const char *const *names, size_t nnames,
-				 struct store_fleet_row **v, size_t *n,
-				 struct hatch_error *e) HATCH_MUST_CHECK;
+                                 struct store_fleet_row **v, size_t *n,
+                                 struct hatch_error *e) HATCH_MUST_CHECK;
 
 #endif

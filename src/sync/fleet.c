@@ -130,7 +130,7 @@ static long long process_uptime(long long boot)
 
 /* The free and total bytes of the file system the file PATH is on. */
 static bool disk_space(const char *path, unsigned long long *free_bytes,
-		       unsigned long long *total)
+                       unsigned long long *total)
 {
 	char dir[4096];
 	copy(dir, sizeof dir, path);
@@ -160,8 +160,9 @@ static long long cert_of(const struct fleet *f, const char *name)
 }
 
 enum hatch_err fleet_figures_gather(const struct fleet *f, struct store *s,
-				    const struct config *c, const char *version, long long now,
-				    struct fleet_figures *out, struct hatch_error *e)
+                                    const struct config *c, const char *version,
+                                    long long now, struct fleet_figures *out,
+                                    struct hatch_error *e)
 {
 	memset(out, 0, sizeof *out);
 	const char *names[CONFIG_MAX_DESTINATIONS];
@@ -189,7 +190,8 @@ enum hatch_err fleet_figures_gather(const struct fleet *f, struct store *s,
 		out->queued += x->queued;
 		out->sending += x->sending;
 		out->dead += x->dead;
-		if (x->oldest_waiting && (!out->oldest_waiting || x->oldest_waiting < out->oldest_waiting))
+		if (x->oldest_waiting &&
+		    (!out->oldest_waiting || x->oldest_waiting < out->oldest_waiting))
 			out->oldest_waiting = x->oldest_waiting;
 		if (x->last_delivered > out->last_delivery)
 			out->last_delivery = x->last_delivered;
@@ -216,7 +218,8 @@ enum hatch_err fleet_figures_gather(const struct fleet *f, struct store *s,
 	return HATCH_OK;
 }
 
-enum hatch_err fleet_probe_certs(struct fleet *f, const struct config *c, struct hatch_error *e)
+enum hatch_err fleet_probe_certs(struct fleet *f, const struct config *c,
+                                 struct hatch_error *e)
 {
 	struct fleet_cert kept[CONFIG_MAX_DESTINATIONS];
 	size_t nkept = 0;
@@ -246,46 +249,46 @@ struct family {
 };
 
 static const struct family m_info = {
-	"hatch_info", "gauge",
-	"The kiosk's device id and program version, as labels; always 1."};
+    "hatch_info", "gauge",
+    "The kiosk's device id and program version, as labels; always 1."};
 static const struct family m_beat = {
-	"hatch_heartbeat_timestamp_seconds", "gauge",
-	"When the kiosk gathered these figures (unix time); stale or absent means "
-	"the kiosk is down or hung."};
+    "hatch_heartbeat_timestamp_seconds", "gauge",
+    "When the kiosk gathered these figures (unix time); stale or absent means "
+    "the kiosk is down or hung."};
 static const struct family m_proc_up = {
-	"hatch_process_uptime_seconds", "gauge",
-	"Seconds since the program that wrote these figures started."};
+    "hatch_process_uptime_seconds", "gauge",
+    "Seconds since the program that wrote these figures started."};
 static const struct family m_sys_up = {"hatch_system_uptime_seconds", "gauge",
-				       "Seconds since the device booted."};
+                                       "Seconds since the device booted."};
 static const struct family m_queued = {
-	"hatch_outbox_queued", "gauge",
-	"Submissions waiting in the outbox for their next delivery attempt."};
+    "hatch_outbox_queued", "gauge",
+    "Submissions waiting in the outbox for their next delivery attempt."};
 static const struct family m_sending = {"hatch_outbox_sending", "gauge",
-					"Submissions being delivered now."};
+                                        "Submissions being delivered now."};
 static const struct family m_dead = {
-	"hatch_outbox_dead", "gauge",
-	"Submissions a destination refused for good, waiting for staff to retry them."};
+    "hatch_outbox_dead", "gauge",
+    "Submissions a destination refused for good, waiting for staff to retry them."};
 static const struct family m_oldest = {
-	"hatch_outbox_oldest_waiting_age_seconds", "gauge",
-	"Age of the oldest submission waiting (queued or sending); 0 when none waits."};
+    "hatch_outbox_oldest_waiting_age_seconds", "gauge",
+    "Age of the oldest submission waiting (queued or sending); 0 when none waits."};
 static const struct family m_last = {
-	"hatch_last_delivery_timestamp_seconds", "gauge",
-	"When a submission was last delivered to the destination (unix time)."};
+    "hatch_last_delivery_timestamp_seconds", "gauge",
+    "When a submission was last delivered to the destination (unix time)."};
 static const struct family m_cert = {
-	"hatch_tls_certificate_expiry_timestamp_seconds", "gauge",
-	"When the first of the certificates the destination's server presented "
-	"expires (unix time), as last probed."};
+    "hatch_tls_certificate_expiry_timestamp_seconds", "gauge",
+    "When the first of the certificates the destination's server presented "
+    "expires (unix time), as last probed."};
 static const struct family m_free = {
-	"hatch_filesystem_free_bytes", "gauge",
-	"Bytes the kiosk may still write on the file system of its database."};
+    "hatch_filesystem_free_bytes", "gauge",
+    "Bytes the kiosk may still write on the file system of its database."};
 static const struct family m_size = {"hatch_filesystem_size_bytes", "gauge",
-				     "Size of the file system of the kiosk's database."};
+                                     "Size of the file system of the kiosk's database."};
 static const struct family m_beat_cert = {
-	"hatch_heartbeat_certificate_expiry_timestamp_seconds", "gauge",
-	"When the first of the heartbeat endpoint's certificates expires (unix time)."};
+    "hatch_heartbeat_certificate_expiry_timestamp_seconds", "gauge",
+    "When the first of the heartbeat endpoint's certificates expires (unix time)."};
 static const struct family m_beat_ok = {
-	"hatch_heartbeat_last_success_timestamp_seconds", "gauge",
-	"When the heartbeat endpoint last accepted a heartbeat (unix time)."};
+    "hatch_heartbeat_last_success_timestamp_seconds", "gauge",
+    "When the heartbeat endpoint last accepted a heartbeat (unix time)."};
 
 /* A label value as the format wants it: '\\', '"' and newline escaped. */
 static enum hatch_err add_label(struct buf *b, const char *name, const char *v)
@@ -306,12 +309,14 @@ static enum hatch_err add_label(struct buf *b, const char *name, const char *v)
 
 static enum hatch_err add_header(struct buf *b, const struct family *m)
 {
-	return buf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name, m->type);
+	return buf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
+	                m->type);
 }
 
 /* One sample of M: {device="...", and destination="..." when DEST}. */
-static enum hatch_err add_sample(struct buf *b, const struct family *m, const char *device,
-				 const char *dest, unsigned long long value)
+static enum hatch_err add_sample(struct buf *b, const struct family *m,
+                                 const char *device, const char *dest,
+                                 unsigned long long value)
 {
 	enum hatch_err rc = buf_addf(b, "%s{", m->name);
 	if (rc == HATCH_OK)
@@ -326,7 +331,7 @@ static enum hatch_err add_sample(struct buf *b, const struct family *m, const ch
 
 /* A device-wide family with one sample, when KNOWN. */
 static enum hatch_err add_one(struct buf *b, const struct family *m, const char *device,
-			      bool known, unsigned long long value)
+                              bool known, unsigned long long value)
 {
 	if (!known)
 		return HATCH_OK;
@@ -338,7 +343,7 @@ static enum hatch_err add_one(struct buf *b, const struct family *m, const char 
 enum dest_figure { D_QUEUED, D_SENDING, D_DEAD, D_OLDEST, D_LAST, D_CERT };
 
 static bool dest_value(const struct fleet_figures *fig, const struct fleet_destination *d,
-		       enum dest_figure what, unsigned long long *v)
+                       enum dest_figure what, unsigned long long *v)
 {
 	switch (what) {
 	case D_QUEUED:
@@ -352,8 +357,8 @@ static bool dest_value(const struct fleet_figures *fig, const struct fleet_desti
 		return true;
 	case D_OLDEST:
 		*v = d->oldest_waiting && fig->time > d->oldest_waiting
-			     ? (unsigned long long)(fig->time - d->oldest_waiting)
-			     : 0;
+		         ? (unsigned long long)(fig->time - d->oldest_waiting)
+		         : 0;
 		return true;
 	case D_LAST:
 		*v = (unsigned long long)d->last_delivery;
@@ -367,7 +372,7 @@ static bool dest_value(const struct fleet_figures *fig, const struct fleet_desti
 
 /* A per-destination family, its header only when it has a sample. */
 static enum hatch_err add_dest(struct buf *b, const struct fleet_figures *fig,
-			       const struct family *m, enum dest_figure what)
+                               const struct family *m, enum dest_figure what)
 {
 	enum hatch_err rc = HATCH_OK;
 	bool header = false;
@@ -384,8 +389,8 @@ static enum hatch_err add_dest(struct buf *b, const struct fleet_figures *fig,
 	return rc;
 }
 
-enum hatch_err fleet_metrics_format(const struct fleet_figures *fig, char **out, size_t *len,
-				    struct hatch_error *e)
+enum hatch_err fleet_metrics_format(const struct fleet_figures *fig, char **out,
+                                    size_t *len, struct hatch_error *e)
 {
 	*out = NULL;
 	*len = 0;
@@ -403,13 +408,14 @@ enum hatch_err fleet_metrics_format(const struct fleet_figures *fig, char **out,
 	if (rc == HATCH_OK)
 		rc = buf_addstr(&b, "} 1\n");
 	if (rc == HATCH_OK)
-		rc = add_one(&b, &m_beat, fig->device, true, (unsigned long long)fig->time);
+		rc = add_one(&b, &m_beat, fig->device, true,
+		             (unsigned long long)fig->time);
 	if (rc == HATCH_OK)
 		rc = add_one(&b, &m_proc_up, fig->device, fig->process_uptime >= 0,
-			     (unsigned long long)fig->process_uptime);
+		             (unsigned long long)fig->process_uptime);
 	if (rc == HATCH_OK)
 		rc = add_one(&b, &m_sys_up, fig->device, fig->system_uptime >= 0,
-			     (unsigned long long)fig->system_uptime);
+		             (unsigned long long)fig->system_uptime);
 	if (rc == HATCH_OK)
 		rc = add_dest(&b, fig, &m_queued, D_QUEUED);
 	if (rc == HATCH_OK)
@@ -427,16 +433,17 @@ enum hatch_err fleet_metrics_format(const struct fleet_figures *fig, char **out,
 	if (rc == HATCH_OK)
 		rc = add_one(&b, &m_size, fig->device, fig->disk_known, fig->disk_total);
 	if (rc == HATCH_OK)
-		rc = add_one(&b, &m_beat_cert, fig->device, fig->heartbeat_cert_expires > 0,
-			     (unsigned long long)fig->heartbeat_cert_expires);
+		rc = add_one(&b, &m_beat_cert, fig->device,
+		             fig->heartbeat_cert_expires > 0,
+		             (unsigned long long)fig->heartbeat_cert_expires);
 	if (rc == HATCH_OK)
 		rc = add_one(&b, &m_beat_ok, fig->device, fig->heartbeat_last_ok > 0,
-			     (unsigned long long)fig->heartbeat_last_ok);
+		             (unsigned long long)fig->heartbeat_last_ok);
 	if (rc != HATCH_OK) {
 		buf_cleanup(&b);
 		if (rc == HATCH_ERR_LIMIT)
 			return err_set(e, rc, "the metrics would be larger than %d bytes",
-				       FLEET_METRICS_MAX);
+			               FLEET_METRICS_MAX);
 		return err_set(e, HATCH_ERR_NOMEM, "out of memory");
 	}
 	*len = b.len;
@@ -465,7 +472,7 @@ static bool write_all(int fd, const char *data, size_t len)
 }
 
 enum hatch_err fleet_metrics_write(const char *path, const struct fleet_figures *fig,
-				   struct hatch_error *e)
+                                   struct hatch_error *e)
 {
 	char *text;
 	size_t len;
@@ -485,8 +492,9 @@ enum hatch_err fleet_metrics_write(const char *path, const struct fleet_figures 
 	if (!tmpname) {
 		buf_cleanup(&tmp);
 		mem_free(text);
-		return err_set(e, rc == HATCH_ERR_LIMIT ? rc : HATCH_ERR_NOMEM, "%s: %s", path,
-			       rc == HATCH_ERR_LIMIT ? "the path is too long" : "out of memory");
+		return err_set(
+		    e, rc == HATCH_ERR_LIMIT ? rc : HATCH_ERR_NOMEM, "%s: %s", path,
+		    rc == HATCH_ERR_LIMIT ? "the path is too long" : "out of memory");
 	}
 	const char *doing = NULL;
 	int fd = mkstemp(tmpname);
@@ -513,7 +521,8 @@ enum hatch_err fleet_metrics_write(const char *path, const struct fleet_figures 
 		if (fd >= 0)
 			unlink(tmpname);
 		mem_free(tmpname);
-		return err_set(e, HATCH_ERR_IO, "%s: %s: %s", path, doing, strerror(saved));
+		return err_set(e, HATCH_ERR_IO, "%s: %s: %s", path, doing,
+		               strerror(saved));
 	}
 	mem_free(tmpname);
 	/* The rename itself is on disk once the directory is. A failure here
@@ -550,22 +559,27 @@ static bool put(json_t *o, const char *key, json_t *v)
 	return json_object_set_new(o, key, v) == 0;
 }
 
-static json_t *destination_json(const struct fleet_figures *fig, const struct fleet_destination *d)
+static json_t *destination_json(const struct fleet_figures *fig,
+                                const struct fleet_destination *d)
 {
 	json_t *o = json_object();
-	bool ok = put(o, "name", json_string(d->name)) &&
-		  put(o, "configured", json_boolean(d->configured)) &&
-		  put(o, "queued", json_integer((json_int_t)d->queued)) &&
-		  put(o, "sending", json_integer((json_int_t)d->sending)) &&
-		  put(o, "waiting", json_integer((json_int_t)(d->queued + d->sending))) &&
-		  put(o, "dead", json_integer((json_int_t)d->dead)) &&
-		  put(o, "oldest_waiting_age_seconds",
-		      int_or_null(d->oldest_waiting > 0,
-				  fig->time > d->oldest_waiting ? fig->time - d->oldest_waiting : 0)) &&
-		  put(o, "last_delivery", int_or_null(d->last_delivery > 0, d->last_delivery)) &&
-		  put(o, "certificate_expires", int_or_null(d->cert_expires > 0, d->cert_expires)) &&
-		  put(o, "certificate_expires_in_seconds",
-		      int_or_null(d->cert_expires > 0, d->cert_expires - fig->time));
+	bool ok =
+	    put(o, "name", json_string(d->name)) &&
+	    put(o, "configured", json_boolean(d->configured)) &&
+	    put(o, "queued", json_integer((json_int_t)d->queued)) &&
+	    put(o, "sending", json_integer((json_int_t)d->sending)) &&
+	    put(o, "waiting", json_integer((json_int_t)(d->queued + d->sending))) &&
+	    put(o, "dead", json_integer((json_int_t)d->dead)) &&
+	    put(o, "oldest_waiting_age_seconds",
+	        int_or_null(d->oldest_waiting > 0, fig->time > d->oldest_waiting
+	                                               ? fig->time - d->oldest_waiting
+	                                               : 0)) &&
+	    put(o, "last_delivery",
+	        int_or_null(d->last_delivery > 0, d->last_delivery)) &&
+	    put(o, "certificate_expires",
+	        int_or_null(d->cert_expires > 0, d->cert_expires)) &&
+	    put(o, "certificate_expires_in_seconds",
+	        int_or_null(d->cert_expires > 0, d->cert_expires - fig->time));
 	if (!ok) {
 		json_decref(o);
 		return NULL;
@@ -573,8 +587,8 @@ static json_t *destination_json(const struct fleet_figures *fig, const struct fl
 	return o;
 }
 
-enum hatch_err fleet_heartbeat_body(const struct fleet_figures *fig, char **out, size_t *len,
-				    struct hatch_error *e)
+enum hatch_err fleet_heartbeat_body(const struct fleet_figures *fig, char **out,
+                                    size_t *len, struct hatch_error *e)
 {
 	*out = NULL;
 	*len = 0;
@@ -582,17 +596,21 @@ enum hatch_err fleet_heartbeat_body(const struct fleet_figures *fig, char **out,
 	json_t *dests = json_array(), *beat = json_object();
 	json_t *disk = fig->disk_known ? json_object() : json_null();
 	bool ok = put(uptime, "process",
-		      int_or_null(fig->process_uptime >= 0, fig->process_uptime)) &&
-		  put(uptime, "system", int_or_null(fig->system_uptime >= 0, fig->system_uptime));
-	ok = ok && put(outbox, "queued", json_integer((json_int_t)fig->queued)) &&
-	     put(outbox, "sending", json_integer((json_int_t)fig->sending)) &&
-	     put(outbox, "waiting", json_integer((json_int_t)(fig->queued + fig->sending))) &&
-	     put(outbox, "dead", json_integer((json_int_t)fig->dead)) &&
-	     put(outbox, "oldest_waiting_age_seconds",
-		 int_or_null(fig->oldest_waiting > 0, fig->time > fig->oldest_waiting
-							      ? fig->time - fig->oldest_waiting
-							      : 0)) &&
-	     put(outbox, "last_delivery", int_or_null(fig->last_delivery > 0, fig->last_delivery));
+	              int_or_null(fig->process_uptime >= 0, fig->process_uptime)) &&
+	          put(uptime, "system",
+	              int_or_null(fig->system_uptime >= 0, fig->system_uptime));
+	ok =
+	    ok && put(outbox, "queued", json_integer((json_int_t)fig->queued)) &&
+	    put(outbox, "sending", json_integer((json_int_t)fig->sending)) &&
+	    put(outbox, "waiting",
+	        json_integer((json_int_t)(fig->queued + fig->sending))) &&
+	    put(outbox, "dead", json_integer((json_int_t)fig->dead)) &&
+	    put(outbox, "oldest_waiting_age_seconds",
+	        int_or_null(fig->oldest_waiting > 0, fig->time > fig->oldest_waiting
+	                                                 ? fig->time - fig->oldest_waiting
+	                                                 : 0)) &&
+	    put(outbox, "last_delivery",
+	        int_or_null(fig->last_delivery > 0, fig->last_delivery));
 	if (ok && fig->disk_known)
 		ok = put(disk, "free_bytes", json_integer((json_int_t)fig->disk_free)) &&
 		     put(disk, "size_bytes", json_integer((json_int_t)fig->disk_total));
@@ -602,8 +620,10 @@ enum hatch_err fleet_heartbeat_body(const struct fleet_figures *fig, char **out,
 	}
 	ok = ok &&
 	     put(beat, "certificate_expires",
-		 int_or_null(fig->heartbeat_cert_expires > 0, fig->heartbeat_cert_expires)) &&
-	     put(beat, "last_success", int_or_null(fig->heartbeat_last_ok > 0, fig->heartbeat_last_ok));
+	         int_or_null(fig->heartbeat_cert_expires > 0,
+	                     fig->heartbeat_cert_expires)) &&
+	     put(beat, "last_success",
+	         int_or_null(fig->heartbeat_last_ok > 0, fig->heartbeat_last_ok));
 	/* Each put takes its value, set or not. */
 	json_incref(uptime);
 	json_incref(outbox);
@@ -615,7 +635,8 @@ enum hatch_err fleet_heartbeat_body(const struct fleet_figures *fig, char **out,
 	     put(root, "time", json_integer((json_int_t)fig->time)) &&
 	     put(root, "uptime_seconds", uptime) && put(root, "outbox", outbox) &&
 	     put(root, "disk", disk) && put(root, "destinations", dests) &&
-	     put(root, "destinations_not_listed", json_integer((json_int_t)fig->dest_dropped)) &&
+	     put(root, "destinations_not_listed",
+	         json_integer((json_int_t)fig->dest_dropped)) &&
 	     put(root, "heartbeat", beat);
 	char *text = ok ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(uptime);
@@ -632,8 +653,8 @@ enum hatch_err fleet_heartbeat_body(const struct fleet_figures *fig, char **out,
 }
 
 enum hatch_err fleet_heartbeat_send(struct fleet *f, const struct config *c,
-				    const struct fleet_figures *fig, struct fleet_result *r,
-				    struct hatch_error *e)
+                                    const struct fleet_figures *fig,
+                                    struct fleet_result *r, struct hatch_error *e)
 {
 	struct fleet_result local;
 	if (!r)
@@ -641,14 +662,17 @@ enum hatch_err fleet_heartbeat_send(struct fleet *f, const struct config *c,
 	memset(r, 0, sizeof *r);
 	const struct config_destination *hb = &c->fleet.heartbeat;
 	if (!hb->url[0])
-		return err_set(e, HATCH_ERR_INPUT, "the configuration has no [fleet] heartbeat_url");
+		return err_set(e, HATCH_ERR_INPUT,
+		               "the configuration has no [fleet] heartbeat_url");
 	char *secret = NULL;
 	struct hatch_error se;
-	if (!hb->secret_file[0] || sync_read_secret(hb->secret_file, &secret, &se) != HATCH_OK) {
+	if (!hb->secret_file[0] ||
+	    sync_read_secret(hb->secret_file, &secret, &se) != HATCH_OK) {
 		if (!hb->secret_file[0])
 			return err_set(e, HATCH_ERR_INPUT,
-				       "the configuration has no [fleet] secret_file");
-		return err_set(e, HATCH_ERR_IO, "cannot read [fleet] secret_file: %s", se.msg);
+			               "the configuration has no [fleet] secret_file");
+		return err_set(e, HATCH_ERR_IO, "cannot read [fleet] secret_file: %s",
+		               se.msg);
 	}
 	char *body;
 	size_t len;
@@ -661,18 +685,18 @@ enum hatch_err fleet_heartbeat_send(struct fleet *f, const struct config *c,
 	sync_sign(secret, body, len, sig);
 	mem_free_wiped(secret);
 	snprintf(sig_h, sizeof sig_h, "X-Hatch-Signature: %s", sig);
-	const char *headers[] = {"Content-Type: application/json", "Accept: application/json",
-				 sig_h, NULL};
+	const char *headers[] = {"Content-Type: application/json",
+	                         "Accept: application/json", sig_h, NULL};
 	struct sync_http_tls t;
 	struct sync_http_request req = {
-		.url = hb->url,
-		.headers = headers,
-		.body = body,
-		.body_len = len,
-		.dest = hb,
-		.now = fig->time,
-		.max_body = FLEET_ANSWER_MAX,
-		.tls = &t,
+	    .url = hb->url,
+	    .headers = headers,
+	    .body = body,
+	    .body_len = len,
+	    .dest = hb,
+	    .now = fig->time,
+	    .max_body = FLEET_ANSWER_MAX,
+	    .tls = &t,
 	};
 	struct sync_http_response resp;
 	sync_http_response_init(&resp);
@@ -692,10 +716,10 @@ enum hatch_err fleet_heartbeat_send(struct fleet *f, const struct config *c,
 		return err_set(e, rc, "refused: [fleet] heartbeat_url is not https");
 	if (rc != HATCH_OK)
 		return err_set(e, HATCH_ERR_IO, "the heartbeat was not sent: %s",
-			       t.detail[0] ? t.detail : he.msg);
+		               t.detail[0] ? t.detail : he.msg);
 	if (sync_classify(r->status) != SYNC_SUCCESS)
-		return err_set(e, HATCH_ERR_IO, "the heartbeat endpoint answered HTTP %ld",
-			       r->status);
+		return err_set(e, HATCH_ERR_IO,
+		               "the heartbeat endpoint answered HTTP %ld", r->status);
 	f->heartbeat_last_ok = fig->time;
 	return HATCH_OK;
 }
@@ -718,8 +742,8 @@ static void note_next(long long *next, long long at)
 }
 
 enum hatch_err fleet_tick(struct fleet *f, struct store *s, const struct config *c,
-			  const char *version, long long now, struct fleet_tick_report *r,
-			  struct hatch_error *e)
+                          const char *version, long long now, struct fleet_tick_report *r,
+                          struct hatch_error *e)
 {
 	struct fleet_tick_report local;
 	if (!r)
@@ -729,9 +753,10 @@ enum hatch_err fleet_tick(struct fleet *f, struct store *s, const struct config 
 	bool metrics = c->fleet.metrics_file[0] != '\0';
 	if (!beat && !metrics)
 		return HATCH_OK;
-	long long interval = c->fleet.interval > 0 ? c->fleet.interval : CONFIG_FLEET_INTERVAL;
-	long long metrics_every = interval < FLEET_METRICS_INTERVAL ? interval
-								    : FLEET_METRICS_INTERVAL;
+	long long interval =
+	    c->fleet.interval > 0 ? c->fleet.interval : CONFIG_FLEET_INTERVAL;
+	long long metrics_every =
+	    interval < FLEET_METRICS_INTERVAL ? interval : FLEET_METRICS_INTERVAL;
 	bool metrics_due = metrics && now >= f->next_metrics;
 	bool beat_due = beat && now >= f->next_heartbeat;
 	enum hatch_err first = HATCH_OK;
@@ -752,7 +777,7 @@ enum hatch_err fleet_tick(struct fleet *f, struct store *s, const struct config 
 		}
 		struct fleet_figures *fig = mem_alloc(sizeof *fig);
 		rc = fig ? fleet_figures_gather(f, s, c, version, now, fig, &le)
-			 : err_set(&le, HATCH_ERR_NOMEM, "out of memory");
+		         : err_set(&le, HATCH_ERR_NOMEM, "out of memory");
 		if (rc != HATCH_OK) {
 			add_reason(e, first == HATCH_OK, le.msg);
 			if (first == HATCH_OK)

@@ -49,38 +49,38 @@
 /* One destination's figures. */
 struct fleet_destination {
 	char name[65];
-	bool configured;          /* a [destination NAME] of the configuration */
+	bool configured; /* a [destination NAME] of the configuration */
 	size_t queued, sending, dead;
 	long long oldest_waiting; /* created of its oldest queued or sending
-				   * record (unix seconds), 0 when none waits */
+	                           * record (unix seconds), 0 when none waits */
 	long long last_delivery;  /* its latest delivery (unix seconds), 0 when
-				   * none is known (store_fleet.h says how far
-				   * back it looks) */
+	                           * none is known (store_fleet.h says how far
+	                           * back it looks) */
 	long long cert_expires;   /* when the first of the certificates its
-				   * server presented at the last probe expires
-				   * (unix seconds), 0 unknown */
+	                           * server presented at the last probe expires
+	                           * (unix seconds), 0 unknown */
 };
 
 struct fleet_figures {
 	char device[CONFIG_DEVICE_ID_MAX + 1]; /* [device] id; else the host's
-						* name; else "unknown" */
-	char version[32];         /* the program's version, as passed in */
-	long long time;           /* when these were gathered (unix seconds) */
-	long long process_uptime; /* seconds since the process started; -1 unknown */
-	long long system_uptime;  /* seconds since the system booted; -1 unknown */
-	size_t queued, sending, dead; /* over every destination */
-	long long oldest_waiting; /* over every destination; 0 when none waits */
-	long long last_delivery;  /* over every destination; 0 when none known */
-	bool disk_known;          /* the database's file system could be asked */
+	                                        * name; else "unknown" */
+	char version[32];                      /* the program's version, as passed in */
+	long long time;                /* when these were gathered (unix seconds) */
+	long long process_uptime;      /* seconds since the process started; -1 unknown */
+	long long system_uptime;       /* seconds since the system booted; -1 unknown */
+	size_t queued, sending, dead;  /* over every destination */
+	long long oldest_waiting;      /* over every destination; 0 when none waits */
+	long long last_delivery;       /* over every destination; 0 when none known */
+	bool disk_known;               /* the database's file system could be asked */
 	unsigned long long disk_free;  /* bytes the kiosk's user may still write */
 	unsigned long long disk_total; /* bytes in that file system */
 	long long heartbeat_cert_expires; /* the heartbeat endpoint's certificates,
-					   * as the last heartbeat saw them; 0 unknown */
+	                                   * as the last heartbeat saw them; 0 unknown */
 	long long heartbeat_last_ok;      /* the last heartbeat the endpoint
-					   * accepted (this process); 0 none */
+	                                   * accepted (this process); 0 none */
 	struct fleet_destination dest[FLEET_MAX_DESTINATIONS]; /* by name */
 	size_t ndest;
-	size_t dest_dropped;      /* destinations past FLEET_MAX_DESTINATIONS */
+	size_t dest_dropped; /* destinations past FLEET_MAX_DESTINATIONS */
 };
 
 /* What a kiosk keeps between reports: its HTTPS client (connections kept
@@ -105,8 +105,9 @@ void fleet_destroy(struct fleet *f);
  * On failure OUT is zeroed: the store's errors (HATCH_ERR_IO naming the
  * file, HATCH_ERR_NOMEM). */
 enum hatch_err fleet_figures_gather(const struct fleet *f, struct store *s,
-				    const struct config *c, const char *version, long long now,
-				    struct fleet_figures *out, struct hatch_error *e) HATCH_MUST_CHECK;
+                                    const struct config *c, const char *version,
+                                    long long now, struct fleet_figures *out,
+                                    struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* Probes each destination of C as hatch doctor does (sync/probe.h: a
  * service-list GET or an OPTIONS, never a submission) and keeps in F when
@@ -116,7 +117,7 @@ enum hatch_err fleet_figures_gather(const struct fleet *f, struct store *s,
  * HATCH_ERR_IO (the HTTPS library cannot start); what the network did is
  * not an error. */
 enum hatch_err fleet_probe_certs(struct fleet *f, const struct config *c,
-				 struct hatch_error *e) HATCH_MUST_CHECK;
+                                 struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* FIG in Prometheus's text exposition format (version 0.0.4): each metric
  * with its # HELP and # TYPE lines, names starting hatch_, labels device
@@ -124,8 +125,8 @@ enum hatch_err fleet_probe_certs(struct fleet *f, const struct config *c,
  * textfile collector refuses them). *OUT is NUL-terminated, *LEN bytes,
  * freed with mem_free. HATCH_ERR_NOMEM, or HATCH_ERR_LIMIT past
  * FLEET_METRICS_MAX; *OUT is then NULL. */
-enum hatch_err fleet_metrics_format(const struct fleet_figures *fig, char **out, size_t *len,
-				    struct hatch_error *e) HATCH_MUST_CHECK;
+enum hatch_err fleet_metrics_format(const struct fleet_figures *fig, char **out,
+                                    size_t *len, struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* Writes fleet_metrics_format's text to PATH whole or not at all: into a
  * new file beside it (".NAME.XXXXXX", which the collector, reading only
@@ -135,21 +136,21 @@ enum hatch_err fleet_metrics_format(const struct fleet_figures *fig, char **out,
  * PATH and the system's reason in E (a full disk, a missing or read-only
  * directory), HATCH_ERR_NOMEM, HATCH_ERR_LIMIT. */
 enum hatch_err fleet_metrics_write(const char *path, const struct fleet_figures *fig,
-				   struct hatch_error *e) HATCH_MUST_CHECK;
+                                   struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* FIG as the heartbeat's JSON body (compact, keys sorted; docs/fleet.md
  * gives its fields) in *OUT, NUL-terminated, *LEN bytes, freed with
  * mem_free. HATCH_ERR_NOMEM; *OUT is then NULL. */
-enum hatch_err fleet_heartbeat_body(const struct fleet_figures *fig, char **out, size_t *len,
-				    struct hatch_error *e) HATCH_MUST_CHECK;
+enum hatch_err fleet_heartbeat_body(const struct fleet_figures *fig, char **out,
+                                    size_t *len, struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* What a heartbeat's request showed. */
 struct fleet_result {
 	long status;            /* the HTTP status, 0 when no answer came */
 	long ms;                /* how long the request took */
 	long long cert_expires; /* the earliest expiry among the endpoint's
-				 * certificates, 0 when the connection showed
-				 * none (one kept alive from before) */
+	                         * certificates, 0 when the connection showed
+	                         * none (one kept alive from before) */
 };
 
 /* POSTs fleet_heartbeat_body(FIG) to C's [fleet] heartbeat_url, with
@@ -167,8 +168,9 @@ struct fleet_result {
  *                    2xx (R->status);
  *   HATCH_ERR_NOMEM. */
 enum hatch_err fleet_heartbeat_send(struct fleet *f, const struct config *c,
-				    const struct fleet_figures *fig, struct fleet_result *r,
-				    struct hatch_error *e) HATCH_MUST_CHECK;
+                                    const struct fleet_figures *fig,
+                                    struct fleet_result *r,
+                                    struct hatch_error *e) HATCH_MUST_CHECK;
 
 /* What one fleet_tick did. */
 struct fleet_tick_report {
@@ -177,7 +179,7 @@ struct fleet_tick_report {
 	bool heartbeat_sent;  /* a heartbeat was accepted (2xx) */
 	bool heartbeat_tried; /* a heartbeat was due and was tried */
 	long long next;       /* when fleet_tick next has something due; 0 when
-			       * C asks for neither heartbeat nor metrics file */
+	                       * C asks for neither heartbeat nor metrics file */
 };
 
 /* The kiosk's one call, made as often as it likes (its delivery thread,
@@ -186,13 +188,13 @@ struct fleet_tick_report {
  * every FLEET_PROBE_INTERVAL (first at the first call), then the figures,
  * a heartbeat every heartbeat_interval, and the metrics file every
  * FLEET_METRICS_INTERVAL (or heartbeat_interval, when shorter), with what
- * a heartbeat sent in the same call showed; each first at the first call. A failed heartbeat is tried again at the next interval,
- * not sooner. R (may be NULL) says what was done. Returns HATCH_OK, or the
- * first failure's code with every failure's reason in E, joined by "; "
- * (each as fleet_metrics_write's and fleet_heartbeat_send's); a failure of
- * one report does not stop the other. Nothing due is HATCH_OK at once. */
+ * a heartbeat sent in the same call showed; each first at the first call. A failed
+ * heartbeat is tried again at the next interval, not sooner. R (may be NULL) says what
+ * was done. Returns HATCH_OK, or the first failure's code with every failure's reason in
+ * E, joined by "; " (each as fleet_metrics_write's and fleet_heartbeat_send's); a failure
+ * of one report does not stop the other. Nothing due is HATCH_OK at once. */
 enum hatch_err fleet_tick(struct fleet *f, struct store *s, const struct config *c,
-			  const char *version, long long now, struct fleet_tick_report *r,
-			  struct hatch_error *e) HATCH_MUST_CHECK;
+                          const char *version, long long now, struct fleet_tick_report *r,
+                          struct hatch_error *e) HATCH_MUST_CHECK;
 
 #endif

@@ -38,10 +38,10 @@
 #include "sync/fleet.h"
 #include "support.h"
 
-#define RUNS 51
+#define RUNS   51
 #define WRITES 21
-#define SMALL 2000
-#define BIG 200000
+#define SMALL  2000
+#define BIG    200000
 #define RECENT 2000 /* of the history, delivered within the retention period */
 
 static void die(const char *what, const char *why)
@@ -67,13 +67,16 @@ static void make_outbox(const char *path, long history, long long now)
 	int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(
-			db,
-			"INSERT INTO outbox (uuid, reference, journey_id, journey_version, destination,"
-			" language, channel, payload_box, sealed, state, attempts, next_attempt,"
-			" last_error, remote_id, created, updated, delivered_at)"
-			" VALUES (?1, ?2, 'missed-bin', 1, ?3, 'en', 'self-service', ?4, 0, ?5, 1, ?6,"
-			" ?7, NULL, ?6, ?6, ?8)",
-			-1, &st, NULL);
+		    db,
+		    "INSERT INTO outbox (uuid, reference, journey_id, journey_version, "
+		    "destination,"
+		    " language, channel, payload_box, sealed, state, attempts, "
+		    "next_attempt,"
+		    " last_error, remote_id, created, updated, delivered_at)"
+		    " VALUES (?1, ?2, 'missed-bin', 1, ?3, 'en', 'self-service', ?4, 0, "
+		    "?5, 1, ?6,"
+		    " ?7, NULL, ?6, ?6, ?8)",
+		    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		die("prepare", sqlite3_errmsg(db));
 	static const unsigned char box[600]; /* a payload's size; never opened here */
@@ -84,10 +87,10 @@ static void make_outbox(const char *path, long history, long long now)
 		snprintf(ref, sizeof ref, "B%07ld-X", i);
 		bool delivered = i < history;
 		long long created = now - (history + waiting - i) * 30;
-		const char *state = delivered ? "delivered"
-				    : i < history + 120 ? "queued"
-				    : i < history + 121 ? "sending"
-							: "dead";
+		const char *state = delivered           ? "delivered"
+		                    : i < history + 120 ? "queued"
+		                    : i < history + 121 ? "sending"
+		                                        : "dead";
 		sqlite3_bind_text(st, 1, uuid, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, ref, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 3, dests[i % 3], -1, SQLITE_STATIC);
@@ -128,7 +131,8 @@ static double time_gather(const char *path, long long now, long history)
 	double t[RUNS];
 	for (int i = 0; i < RUNS; i++) {
 		double a = support_now_us();
-		if (fleet_figures_gather(NULL, s, &cfg, "bench", now, &fig, &e) != HATCH_OK)
+		if (fleet_figures_gather(NULL, s, &cfg, "bench", now, &fig, &e) !=
+		    HATCH_OK)
 			die("gather", e.msg);
 		t[i] = (support_now_us() - a) / 1000;
 	}

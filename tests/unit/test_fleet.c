@@ -52,15 +52,15 @@ static void add(struct store *s, int i, const char *dest, long long created)
 	snprintf(uuid, sizeof uuid, "00000000-0000-4000-8000-%012d", i);
 	snprintf(ref, sizeof ref, "T%03d-AAAA-1", i);
 	struct store_submission sub = {
-		.uuid = uuid,
-		.reference = ref,
-		.journey_id = "missed-bin",
-		.journey_version = 1,
-		.destination = dest,
-		.language = "en",
-		.channel = "self-service",
-		.payload = "{\"answers\":[]}",
-		.created = created,
+	    .uuid = uuid,
+	    .reference = ref,
+	    .journey_id = "missed-bin",
+	    .journey_version = 1,
+	    .destination = dest,
+	    .language = "en",
+	    .channel = "self-service",
+	    .payload = "{\"answers\":[]}",
+	    .created = created,
 	};
 	struct hatch_error e;
 	if (store_outbox_add(s, &sub, &e) != HATCH_OK)
@@ -81,8 +81,8 @@ static void settle(struct store *s, const char *dest, long long now, char how)
 	else if (how == 'x')
 		assert_int_equal(store_mark_dead(s, d.id, "HTTP 400", now, &e), HATCH_OK);
 	else if (how == 'r')
-		assert_int_equal(store_mark_retry(s, d.id, now + 1000, "HTTP 503", now, &e),
-				 HATCH_OK);
+		assert_int_equal(
+		    store_mark_retry(s, d.id, now + 1000, "HTTP 503", now, &e), HATCH_OK);
 	store_due_cleanup(&d);
 }
 
@@ -99,11 +99,11 @@ static struct config *config_of(const char *text)
 }
 
 static const char two_destinations[] =
-	"[device]\nid = library-ground-1\n"
-	"[destination waste]\nadapter = webhook\nurl = https://127.0.0.1:1/webhook\n"
-	"secret_file = /nonexistent/secret\n"
-	"[destination parish]\nadapter = webhook\nurl = https://127.0.0.1:1/parish\n"
-	"secret_file = /nonexistent/secret\n";
+    "[device]\nid = library-ground-1\n"
+    "[destination waste]\nadapter = webhook\nurl = https://127.0.0.1:1/webhook\n"
+    "secret_file = /nonexistent/secret\n"
+    "[destination parish]\nadapter = webhook\nurl = https://127.0.0.1:1/parish\n"
+    "secret_file = /nonexistent/secret\n";
 
 /* waste: delivered at 1100 and 1300, one dead, one queued (created 1500),
  * one sending (created 1400); orphan (not configured): one queued created
@@ -128,7 +128,7 @@ static struct store *populated(void)
 }
 
 static const struct fleet_destination *dest_named(const struct fleet_figures *f,
-						  const char *name)
+                                                  const char *name)
 {
 	for (size_t i = 0; i < f->ndest; i++)
 		if (!strcmp(f->dest[i].name, name))
@@ -144,7 +144,8 @@ static void figures_from_store(void **state)
 	struct config *c = config_of(two_destinations);
 	struct fleet_figures fig;
 	struct hatch_error e;
-	assert_int_equal(fleet_figures_gather(NULL, s, c, "9.8.7", 2000, &fig, &e), HATCH_OK);
+	assert_int_equal(fleet_figures_gather(NULL, s, c, "9.8.7", 2000, &fig, &e),
+	                 HATCH_OK);
 	assert_string_equal(fig.device, "library-ground-1");
 	assert_string_equal(fig.version, "9.8.7");
 	assert_int_equal(fig.time, 2000);
@@ -185,12 +186,14 @@ static void figures_from_store(void **state)
 	size_t purged;
 	assert_int_equal(store_purge(s, 5000, &purged, &e), HATCH_OK);
 	assert_int_equal(purged, 2);
-	assert_int_equal(fleet_figures_gather(NULL, s, c, "9.8.7", 6000, &fig, &e), HATCH_OK);
+	assert_int_equal(fleet_figures_gather(NULL, s, c, "9.8.7", 6000, &fig, &e),
+	                 HATCH_OK);
 	assert_int_equal(dest_named(&fig, "waste")->last_delivery, 1300);
 	assert_int_equal(fig.last_delivery, 1300);
 	/* A later delivery whose payload is kept wins over the purged ones. */
 	settle(s, "orphan", 6100, 'd');
-	assert_int_equal(fleet_figures_gather(NULL, s, c, "9.8.7", 6200, &fig, &e), HATCH_OK);
+	assert_int_equal(fleet_figures_gather(NULL, s, c, "9.8.7", 6200, &fig, &e),
+	                 HATCH_OK);
 	assert_int_equal(dest_named(&fig, "orphan")->last_delivery, 6100);
 	assert_int_equal(fig.last_delivery, 6100);
 	assert_int_equal(fig.queued, 1);
@@ -271,8 +274,8 @@ static bool name_ok(const char *s, size_t n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-			      c == ':';
+		bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		              c == '_' || c == ':';
 		if (!letter && !(i > 0 && c >= '0' && c <= '9'))
 			return false;
 	}
@@ -332,7 +335,8 @@ static void parse_metrics(const char *text, struct parsed *p)
 			assert_string_equal(l + 7, help_for);
 			long fi = family_index(p, l + 7);
 			assert_true(fi >= 0 && p->types[fi][0] == '\0');
-			assert_true(!strcmp(sp + 1, "gauge") || !strcmp(sp + 1, "counter"));
+			assert_true(!strcmp(sp + 1, "gauge") ||
+			            !strcmp(sp + 1, "counter"));
 			keep(p->types[fi], sizeof p->types[0], sp + 1);
 			continue;
 		}
@@ -364,7 +368,8 @@ static void parse_metrics(const char *text, struct parsed *p)
 					assert_true(*q != '\0' && vn + 1 < sizeof val);
 					if (*q == '\\') {
 						q++;
-						assert_true(*q == '\\' || *q == '"' || *q == 'n');
+						assert_true(*q == '\\' || *q == '"' ||
+						            *q == 'n');
 						val[vn++] = *q == 'n' ? '\n' : *q;
 					} else {
 						val[vn++] = *q;
@@ -373,13 +378,15 @@ static void parse_metrics(const char *text, struct parsed *p)
 				}
 				val[vn] = '\0';
 				q++;
-				char *to = !strcmp(key, "device")	 ? sm->device
-					   : !strcmp(key, "destination") ? sm->destination
-					   : !strcmp(key, "version")	 ? sm->version
-									 : NULL;
+				char *to = !strcmp(key, "device")        ? sm->device
+				           : !strcmp(key, "destination") ? sm->destination
+				           : !strcmp(key, "version")     ? sm->version
+				                                         : NULL;
 				if (!to)
 					fail_msg("unexpected label %s", key);
-				keep(to, !strcmp(key, "version") ? sizeof sm->version : 128, val);
+				keep(to,
+				     !strcmp(key, "version") ? sizeof sm->version : 128,
+				     val);
 				if (*q == ',')
 					q++;
 				else
@@ -410,7 +417,7 @@ static const char *value_of(const struct parsed *p, const char *name, const char
 }
 
 static void expect_metric(const struct parsed *p, const char *name, const char *dest,
-			 unsigned long long want)
+                          unsigned long long want)
 {
 	const char *v = value_of(p, name, dest);
 	if (!v)
@@ -428,7 +435,8 @@ static void metrics_parse_back(void **state)
 	struct config *c = config_of(two_destinations);
 	static struct fleet_figures fig;
 	struct hatch_error e;
-	assert_int_equal(fleet_figures_gather(NULL, s, c, "9.8.7", 2000, &fig, &e), HATCH_OK);
+	assert_int_equal(fleet_figures_gather(NULL, s, c, "9.8.7", 2000, &fig, &e),
+	                 HATCH_OK);
 	store_close(s);
 	fig.dest[2].cert_expires = 1800000000; /* waste's, as a probe would */
 	fig.heartbeat_cert_expires = 1810000000;
@@ -447,14 +455,17 @@ static void metrics_parse_back(void **state)
 	expect_metric(&p, "hatch_info", "", 1);
 	assert_string_equal(p.v[0].version, "9.8.7");
 	expect_metric(&p, "hatch_heartbeat_timestamp_seconds", "", 2000);
-	expect_metric(&p, "hatch_system_uptime_seconds", "", (unsigned long long)fig.system_uptime);
-	expect_metric(&p, "hatch_process_uptime_seconds", "", (unsigned long long)fig.process_uptime);
+	expect_metric(&p, "hatch_system_uptime_seconds", "",
+	              (unsigned long long)fig.system_uptime);
+	expect_metric(&p, "hatch_process_uptime_seconds", "",
+	              (unsigned long long)fig.process_uptime);
 	expect_metric(&p, "hatch_outbox_queued", "waste", 1);
 	expect_metric(&p, "hatch_outbox_sending", "waste", 1);
 	expect_metric(&p, "hatch_outbox_dead", "waste", 1);
 	expect_metric(&p, "hatch_outbox_oldest_waiting_age_seconds", "waste", 600);
 	expect_metric(&p, "hatch_last_delivery_timestamp_seconds", "waste", 1300);
-	expect_metric(&p, "hatch_tls_certificate_expiry_timestamp_seconds", "waste", 1800000000);
+	expect_metric(&p, "hatch_tls_certificate_expiry_timestamp_seconds", "waste",
+	              1800000000);
 	expect_metric(&p, "hatch_outbox_queued", "orphan", 1);
 	expect_metric(&p, "hatch_outbox_oldest_waiting_age_seconds", "orphan", 800);
 	expect_metric(&p, "hatch_outbox_queued", "parish", 0);
@@ -462,12 +473,14 @@ static void metrics_parse_back(void **state)
 	expect_metric(&p, "hatch_outbox_oldest_waiting_age_seconds", "parish", 0);
 	expect_metric(&p, "hatch_filesystem_free_bytes", "", fig.disk_free);
 	expect_metric(&p, "hatch_filesystem_size_bytes", "", fig.disk_total);
-	expect_metric(&p, "hatch_heartbeat_certificate_expiry_timestamp_seconds", "", 1810000000);
+	expect_metric(&p, "hatch_heartbeat_certificate_expiry_timestamp_seconds", "",
+	              1810000000);
 	expect_metric(&p, "hatch_heartbeat_last_success_timestamp_seconds", "", 1990);
 	/* Unknown figures are left out, not written as 0. */
 	assert_null(value_of(&p, "hatch_last_delivery_timestamp_seconds", "orphan"));
 	assert_null(value_of(&p, "hatch_last_delivery_timestamp_seconds", "parish"));
-	assert_null(value_of(&p, "hatch_tls_certificate_expiry_timestamp_seconds", "parish"));
+	assert_null(
+	    value_of(&p, "hatch_tls_certificate_expiry_timestamp_seconds", "parish"));
 	assert_int_equal(p.nfamilies, 14);
 
 	/* Label values are escaped; nothing else changes. */
@@ -513,7 +526,8 @@ static void metrics_file_written_whole(void **state)
 	struct config *c = config_of(two_destinations);
 	static struct fleet_figures fig;
 	struct hatch_error e;
-	assert_int_equal(fleet_figures_gather(NULL, s, c, "1.0", 2000, &fig, &e), HATCH_OK);
+	assert_int_equal(fleet_figures_gather(NULL, s, c, "1.0", 2000, &fig, &e),
+	                 HATCH_OK);
 	store_close(s);
 	char dir[512], path[600], names[512];
 	snprintf(dir, sizeof dir, "%s/textfile", support_dir);
@@ -537,7 +551,7 @@ static void metrics_file_written_whole(void **state)
 	assert_int_equal(fleet_metrics_write(path, &fig, &e), HATCH_OK);
 	assert_int_equal(platform_read_file(path, 1 << 20, &got, &len, &e), HATCH_OK);
 	assert_non_null(strstr(got, "hatch_outbox_dead{device=\"library-ground-1\","
-				    "destination=\"waste\"} 7\n"));
+	                            "destination=\"waste\"} 7\n"));
 	mem_free(got);
 	dir_names(dir, names, sizeof names);
 	assert_string_equal(names, "hatch.prom");
@@ -552,7 +566,7 @@ static void metrics_file_written_whole(void **state)
 	assert_non_null(strstr(e.msg, "cannot put it in place"));
 	dir_names(dir, names, sizeof names);
 	assert_true(!strcmp(names, "hatch.prom blocked.prom") ||
-		    !strcmp(names, "blocked.prom hatch.prom"));
+	            !strcmp(names, "blocked.prom hatch.prom"));
 	/* A directory that is not there. */
 	snprintf(blocked, sizeof blocked, "%s/missing/hatch.prom", dir);
 	assert_int_equal(fleet_metrics_write(blocked, &fig, &e), HATCH_ERR_IO);
@@ -572,7 +586,8 @@ static void heartbeat_body(void **state)
 	struct config *c = config_of(two_destinations);
 	static struct fleet_figures fig;
 	struct hatch_error e;
-	assert_int_equal(fleet_figures_gather(NULL, s, c, "9.8.7", 2000, &fig, &e), HATCH_OK);
+	assert_int_equal(fleet_figures_gather(NULL, s, c, "9.8.7", 2000, &fig, &e),
+	                 HATCH_OK);
 	store_close(s);
 	fig.dest[2].cert_expires = 2500;
 	char *text;
@@ -583,7 +598,8 @@ static void heartbeat_body(void **state)
 	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
 	mem_free(text);
 	assert_non_null(j);
-	assert_string_equal(json_string_value(json_object_get(j, "device")), "library-ground-1");
+	assert_string_equal(json_string_value(json_object_get(j, "device")),
+	                    "library-ground-1");
 	assert_string_equal(json_string_value(json_object_get(j, "version")), "9.8.7");
 	assert_int_equal(json_integer_value(json_object_get(j, "time")), 2000);
 	json_t *ob = json_object_get(j, "outbox");
@@ -591,22 +607,27 @@ static void heartbeat_body(void **state)
 	assert_int_equal(json_integer_value(json_object_get(ob, "sending")), 1);
 	assert_int_equal(json_integer_value(json_object_get(ob, "waiting")), 3);
 	assert_int_equal(json_integer_value(json_object_get(ob, "dead")), 1);
-	assert_int_equal(json_integer_value(json_object_get(ob, "oldest_waiting_age_seconds")), 800);
+	assert_int_equal(
+	    json_integer_value(json_object_get(ob, "oldest_waiting_age_seconds")), 800);
 	assert_int_equal(json_integer_value(json_object_get(ob, "last_delivery")), 1300);
 	json_t *up = json_object_get(j, "uptime_seconds");
-	assert_int_equal(json_integer_value(json_object_get(up, "system")), fig.system_uptime);
+	assert_int_equal(json_integer_value(json_object_get(up, "system")),
+	                 fig.system_uptime);
 	json_t *disk = json_object_get(j, "disk");
-	assert_int_equal((unsigned long long)json_integer_value(json_object_get(disk, "size_bytes")),
-			 fig.disk_total);
+	assert_int_equal(
+	    (unsigned long long)json_integer_value(json_object_get(disk, "size_bytes")),
+	    fig.disk_total);
 	json_t *ds = json_object_get(j, "destinations");
 	assert_int_equal(json_array_size(ds), 3);
 	json_t *w = json_array_get(ds, 2);
 	assert_string_equal(json_string_value(json_object_get(w, "name")), "waste");
 	assert_true(json_is_true(json_object_get(w, "configured")));
 	assert_int_equal(json_integer_value(json_object_get(w, "waiting")), 2);
-	assert_int_equal(json_integer_value(json_object_get(w, "certificate_expires")), 2500);
-	assert_int_equal(json_integer_value(json_object_get(w, "certificate_expires_in_seconds")),
-			 500);
+	assert_int_equal(json_integer_value(json_object_get(w, "certificate_expires")),
+	                 2500);
+	assert_int_equal(
+	    json_integer_value(json_object_get(w, "certificate_expires_in_seconds")),
+	    500);
 	json_t *o = json_array_get(ds, 0);
 	assert_true(json_is_false(json_object_get(o, "configured")));
 	assert_true(json_is_null(json_object_get(o, "last_delivery")));
@@ -633,7 +654,8 @@ static void heartbeat_refusals(void **state)
 	assert_int_equal(fleet_heartbeat_send(f, &c, &fig, &r, &e), HATCH_ERR_INPUT);
 	assert_string_equal(e.msg, "the configuration has no [fleet] heartbeat_url");
 	/* Set past the configuration, which would have refused it. */
-	snprintf(c.fleet.heartbeat.url, sizeof c.fleet.heartbeat.url, "http://127.0.0.1:9/hb");
+	snprintf(c.fleet.heartbeat.url, sizeof c.fleet.heartbeat.url,
+	         "http://127.0.0.1:9/hb");
 	assert_int_equal(fleet_heartbeat_send(f, &c, &fig, &r, &e), HATCH_ERR_INPUT);
 	assert_string_equal(e.msg, "the configuration has no [fleet] secret_file");
 	char secret[600];
@@ -642,20 +664,21 @@ static void heartbeat_refusals(void **state)
 	assert_non_null(fp);
 	fputs("s3cret\n", fp);
 	fclose(fp);
-	snprintf(c.fleet.heartbeat.secret_file, sizeof c.fleet.heartbeat.secret_file, "%s",
-		 secret);
+	snprintf(c.fleet.heartbeat.secret_file, sizeof c.fleet.heartbeat.secret_file,
+	         "%s", secret);
 	assert_int_equal(fleet_heartbeat_send(f, &c, &fig, &r, &e), HATCH_ERR_INPUT);
 	assert_string_equal(e.msg, "refused: [fleet] heartbeat_url is not https");
 	assert_int_equal(r.status, 0);
 	/* A secret file that is not there. */
-	snprintf(c.fleet.heartbeat.url, sizeof c.fleet.heartbeat.url, "https://127.0.0.1:1/hb");
+	snprintf(c.fleet.heartbeat.url, sizeof c.fleet.heartbeat.url,
+	         "https://127.0.0.1:1/hb");
 	snprintf(c.fleet.heartbeat.secret_file, sizeof c.fleet.heartbeat.secret_file,
-		 "%s/none", support_dir);
+	         "%s/none", support_dir);
 	assert_int_equal(fleet_heartbeat_send(f, &c, &fig, &r, &e), HATCH_ERR_IO);
 	assert_non_null(strstr(e.msg, "cannot read [fleet] secret_file"));
 	/* A closed port: a reason, no answer, no success kept. */
-	snprintf(c.fleet.heartbeat.secret_file, sizeof c.fleet.heartbeat.secret_file, "%s",
-		 secret);
+	snprintf(c.fleet.heartbeat.secret_file, sizeof c.fleet.heartbeat.secret_file,
+	         "%s", secret);
 	assert_int_equal(fleet_heartbeat_send(f, &c, &fig, &r, &e), HATCH_ERR_IO);
 	assert_non_null(strstr(e.msg, "the heartbeat was not sent"));
 	assert_int_equal(r.status, 0);
@@ -687,12 +710,13 @@ static void tick_schedule(void **state)
 	assert_false(r.heartbeat_tried);
 	assert_int_equal(r.next, 1000 + FLEET_METRICS_INTERVAL);
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(fleet_tick(f, s, &c, "1", 1000 + FLEET_METRICS_INTERVAL - 1, &r, &e),
-			 HATCH_OK);
+	assert_int_equal(
+	    fleet_tick(f, s, &c, "1", 1000 + FLEET_METRICS_INTERVAL - 1, &r, &e),
+	    HATCH_OK);
 	assert_false(r.metrics_written);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(fleet_tick(f, s, &c, "1", 1000 + FLEET_METRICS_INTERVAL, &r, &e),
-			 HATCH_OK);
+	                 HATCH_OK);
 	assert_true(r.metrics_written);
 	assert_int_equal(access(path, F_OK), 0);
 
@@ -704,9 +728,10 @@ static void tick_schedule(void **state)
 	assert_non_null(fp);
 	fputs("s3cret", fp);
 	fclose(fp);
-	snprintf(c.fleet.heartbeat.url, sizeof c.fleet.heartbeat.url, "https://127.0.0.1:1/hb");
-	snprintf(c.fleet.heartbeat.secret_file, sizeof c.fleet.heartbeat.secret_file, "%s",
-		 secret);
+	snprintf(c.fleet.heartbeat.url, sizeof c.fleet.heartbeat.url,
+	         "https://127.0.0.1:1/hb");
+	snprintf(c.fleet.heartbeat.secret_file, sizeof c.fleet.heartbeat.secret_file,
+	         "%s", secret);
 	c.fleet.interval = 300;
 	long long t = 2000;
 	assert_int_equal(fleet_tick(f, s, &c, "1", t, &r, &e), HATCH_ERR_IO);
@@ -715,7 +740,8 @@ static void tick_schedule(void **state)
 	assert_false(r.heartbeat_sent);
 	assert_non_null(strstr(e.msg, "the heartbeat was not sent"));
 	assert_int_equal(r.next, t + FLEET_METRICS_INTERVAL);
-	assert_int_equal(fleet_tick(f, s, &c, "1", t + FLEET_METRICS_INTERVAL, &r, &e), HATCH_OK);
+	assert_int_equal(fleet_tick(f, s, &c, "1", t + FLEET_METRICS_INTERVAL, &r, &e),
+	                 HATCH_OK);
 	assert_true(r.metrics_written);
 	assert_false(r.heartbeat_tried);
 	assert_int_equal(r.next, t + 2 * FLEET_METRICS_INTERVAL);
@@ -728,13 +754,15 @@ static void tick_schedule(void **state)
 	assert_true(r.metrics_written);
 	assert_int_equal(r.next, t + 430);
 	/* Both failing: both reasons. */
-	snprintf(c.fleet.heartbeat.url, sizeof c.fleet.heartbeat.url, "https://127.0.0.1:1/hb");
-	snprintf(c.fleet.metrics_file, sizeof c.fleet.metrics_file, "%s/no/such/dir/h.prom",
-		 support_dir);
+	snprintf(c.fleet.heartbeat.url, sizeof c.fleet.heartbeat.url,
+	         "https://127.0.0.1:1/hb");
+	snprintf(c.fleet.metrics_file, sizeof c.fleet.metrics_file,
+	         "%s/no/such/dir/h.prom", support_dir);
 	assert_int_equal(fleet_tick(f, s, &c, "1", t + 1000, &r, &e), HATCH_ERR_IO);
 	assert_int_equal(strncmp(e.msg, "the heartbeat was not sent: ", 28), 0);
 	assert_non_null(strstr(e.msg, "; "));
-	assert_non_null(strstr(strstr(e.msg, "; "), "h.prom: cannot create a file beside it: "));
+	assert_non_null(
+	    strstr(strstr(e.msg, "; "), "h.prom: cannot create a file beside it: "));
 	fleet_destroy(f);
 	store_close(s);
 }
@@ -758,24 +786,27 @@ static void config_fleet_section(void **state)
 {
 	(void)state;
 	static const char good[] =
-		"[fleet]\n"
-		"heartbeat_url = https://monitor.council.example/hatch/heartbeat\n"
-		"heartbeat_interval = 600\n"
-		"secret_file = /etc/hatch/secrets/heartbeat.hmac\n"
-		"ca_bundle = /etc/hatch/ca/monitor.pem\n"
-		"pinned_keys = sha256//n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=\n"
-		"client_cert = /etc/hatch/tls/kiosk.crt\n"
-		"client_key = /etc/hatch/tls/kiosk.key\n"
-		"metrics_file = /var/lib/prometheus/node-exporter/hatch.prom\n";
+	    "[fleet]\n"
+	    "heartbeat_url = https://monitor.council.example/hatch/heartbeat\n"
+	    "heartbeat_interval = 600\n"
+	    "secret_file = /etc/hatch/secrets/heartbeat.hmac\n"
+	    "ca_bundle = /etc/hatch/ca/monitor.pem\n"
+	    "pinned_keys = sha256//n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=\n"
+	    "client_cert = /etc/hatch/tls/kiosk.crt\n"
+	    "client_key = /etc/hatch/tls/kiosk.key\n"
+	    "metrics_file = /var/lib/prometheus/node-exporter/hatch.prom\n";
 	static struct config c, back;
 	struct config_problems p;
 	assert_int_equal(config_parse(good, strlen(good), &c, &p), HATCH_OK);
-	assert_string_equal(c.fleet.heartbeat.url, "https://monitor.council.example/hatch/heartbeat");
+	assert_string_equal(c.fleet.heartbeat.url,
+	                    "https://monitor.council.example/hatch/heartbeat");
 	assert_int_equal(c.fleet.interval, 600);
-	assert_string_equal(c.fleet.heartbeat.secret_file, "/etc/hatch/secrets/heartbeat.hmac");
+	assert_string_equal(c.fleet.heartbeat.secret_file,
+	                    "/etc/hatch/secrets/heartbeat.hmac");
 	assert_string_equal(c.fleet.heartbeat.ca_bundle, "/etc/hatch/ca/monitor.pem");
 	assert_string_equal(c.fleet.heartbeat.client_key, "/etc/hatch/tls/kiosk.key");
-	assert_string_equal(c.fleet.metrics_file, "/var/lib/prometheus/node-exporter/hatch.prom");
+	assert_string_equal(c.fleet.metrics_file,
+	                    "/var/lib/prometheus/node-exporter/hatch.prom");
 	/* Written back, it reads as itself. */
 	char *text;
 	size_t len;
@@ -797,36 +828,45 @@ static void config_fleet_section(void **state)
 	assert_non_null(strstr(text, "[fleet]\nheartbeat_interval = 45\n"));
 	mem_free(text);
 
-	expect_problem("[fleet]\nheartbeat_url = http://monitor.example/hb\n"
-		       "secret_file = /s\n",
-		       2,
-		       "[fleet] heartbeat_url: \"http://monitor.example/hb\": an http link would "
-		       "send the kiosk's heartbeat unencrypted, for anyone on the way to read or "
-		       "forge; use https");
-	expect_problem("[fleet]\nheartbeat_url = https://monitor.example/hb\n", 2,
-		       "[fleet] secret_file: is missing; a heartbeat_url needs secret_file, the "
-		       "file holding the secret each heartbeat is signed with");
-	expect_problem("[fleet]\nheartbeat_interval = 29\n", 2,
-		       "[fleet] heartbeat_interval: 29 is out of range; use seconds from 30 to "
-		       "86400");
-	expect_problem("[fleet]\nheartbeat_interval = 86401\n", 2,
-		       "[fleet] heartbeat_interval: 86401 is out of range; use seconds from 30 to "
-		       "86400");
-	expect_problem("[fleet]\nmetrics_file = /var/lib/prometheus/node-exporter/hatch.txt\n", 2,
-		       "[fleet] metrics_file: \"/var/lib/prometheus/node-exporter/hatch.txt\" does "
-		       "not end in a file name with .prom; node_exporter's textfile collector "
-		       "reads only .prom files, as in /var/lib/prometheus/node-exporter/hatch.prom");
-	expect_problem("[fleet]\nmetrics_file = hatch.prom\n", 2,
-		       "[fleet] metrics_file: \"hatch.prom\" is not an absolute path; start it with "
-		       "/, or leave it empty for the default");
-	expect_problem("[fleet]\nca_bundle = /etc/ca.pem\n", 2,
-		       "[fleet] ca_bundle: is read only for a heartbeat; add heartbeat_url, or take "
-		       "it out");
-	expect_problem("[fleet]\nheartbeat_url = https://m.example/\nsecret_file = /s\n"
-		       "client_cert = /c.pem\n",
-		       4, "[fleet] client_key: is missing; client_cert and client_key go together");
-	expect_problem("[kiosk]\nheartbeat_url = https://m.example/\n", 2,
-		       "[kiosk] heartbeat_url: is not a setting of [kiosk]; put it under [fleet]");
+	expect_problem(
+	    "[fleet]\nheartbeat_url = http://monitor.example/hb\n"
+	    "secret_file = /s\n",
+	    2,
+	    "[fleet] heartbeat_url: \"http://monitor.example/hb\": an http link would "
+	    "send the kiosk's heartbeat unencrypted, for anyone on the way to read or "
+	    "forge; use https");
+	expect_problem(
+	    "[fleet]\nheartbeat_url = https://monitor.example/hb\n", 2,
+	    "[fleet] secret_file: is missing; a heartbeat_url needs secret_file, the "
+	    "file holding the secret each heartbeat is signed with");
+	expect_problem(
+	    "[fleet]\nheartbeat_interval = 29\n", 2,
+	    "[fleet] heartbeat_interval: 29 is out of range; use seconds from 30 to "
+	    "86400");
+	expect_problem(
+	    "[fleet]\nheartbeat_interval = 86401\n", 2,
+	    "[fleet] heartbeat_interval: 86401 is out of range; use seconds from 30 to "
+	    "86400");
+	expect_problem(
+	    "[fleet]\nmetrics_file = /var/lib/prometheus/node-exporter/hatch.txt\n", 2,
+	    "[fleet] metrics_file: \"/var/lib/prometheus/node-exporter/hatch.txt\" does "
+	    "not end in a file name with .prom; node_exporter's textfile collector "
+	    "reads only .prom files, as in /var/lib/prometheus/node-exporter/hatch.prom");
+	expect_problem(
+	    "[fleet]\nmetrics_file = hatch.prom\n", 2,
+	    "[fleet] metrics_file: \"hatch.prom\" is not an absolute path; start it with "
+	    "/, or leave it empty for the default");
+	expect_problem(
+	    "[fleet]\nca_bundle = /etc/ca.pem\n", 2,
+	    "[fleet] ca_bundle: is read only for a heartbeat; add heartbeat_url, or take "
+	    "it out");
+	expect_problem(
+	    "[fleet]\nheartbeat_url = https://m.example/\nsecret_file = /s\n"
+	    "client_cert = /c.pem\n",
+	    4, "[fleet] client_key: is missing; client_cert and client_key go together");
+	expect_problem(
+	    "[kiosk]\nheartbeat_url = https://m.example/\n", 2,
+	    "[kiosk] heartbeat_url: is not a setting of [kiosk]; put it under [fleet]");
 }
 
 /* ---- every allocation failing in turn ---- */
@@ -843,7 +883,8 @@ static void out_of_memory(void **state)
 		mem_fail_after(n, 0);
 		enum hatch_err rc = fleet_figures_gather(NULL, s, c, "1", 2000, &fig, &e);
 		mem_fail_after(0, 0);
-		assert_true(rc == HATCH_OK || rc == HATCH_ERR_NOMEM || rc == HATCH_ERR_IO);
+		assert_true(rc == HATCH_OK || rc == HATCH_ERR_NOMEM ||
+		            rc == HATCH_ERR_IO);
 		done = rc == HATCH_OK;
 		assert_true(n < 10000);
 	}
@@ -901,16 +942,16 @@ static void out_of_memory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(figures_from_store),
-		T(last_delivery_out_of_order),
-		T(device_falls_back_to_host_name),
-		T(metrics_parse_back),
-		T(metrics_file_written_whole),
-		T(heartbeat_body),
-		T(heartbeat_refusals),
-		T(tick_schedule),
-		T(config_fleet_section),
-		T(out_of_memory),
+	    T(figures_from_store),
+	    T(last_delivery_out_of_order),
+	    T(device_falls_back_to_host_name),
+	    T(metrics_parse_back),
+	    T(metrics_file_written_whole),
+	    T(heartbeat_body),
+	    T(heartbeat_refusals),
+	    T(tick_schedule),
+	    T(config_fleet_section),
+	    T(out_of_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
