@@ -22,6 +22,7 @@
 #include "app/provision.h"
 #include "platform/log.h"
 #include "platform/watchdog.h"
+#include "store/events.h"
 #include "store/gazetteer.h"
 #include "store/staff.h"
 #include "store/store.h"
@@ -64,12 +65,47 @@ struct kiosk {
 	struct sync *sync;
 	pthread_t sync_thread;
 	bool sync_running, sync_stop, sync_wake;
+	/* Anonymous usage events: recorded by the screen, written, rolled up
+	 * and sent by the worker thread. */
+	struct events *events;
+	int events_day;          /* the last day rolled up */
 	pthread_mutex_t sync_lock;
 	pthread_cond_t sync_cond;
 };
 
 /* The longest the worker sleeps between drains. */
 #define KIOSK_SYNC_POLL_SECONDS 30
+
+/* The worker's share of the usage events: what the screen recorded is
+ * written, past days are rolled up into their figures once a day (and at
+ * start), and days not yet sent go to the [stats] destination. */
+static void events_work(struct kiosk *k)
+{
+	struct hatch_error e = {""};
+	if (!k->events)
+		return;
+	if (events_flush(k->events, NULL, &e) != HATCH_OK)
+		log_msg(LOG_LEVEL_WARNING, "events", "%s", e.msg);
+	long long now = platform_now();
+	int today = events_day_of(now);
+	if (today == k->events_day)
+		return;
+	struct events_rollup_stats rs = {0};
+	if (events_rollup(k->events, now, (unsigned)k->cfg.stats_retention_days, &rs, &e) != HATCH_OK) {
+		log_msg(LOG_LEVEL_WARNING, "events", "%s", e.msg);
+		return;
+	}
+	k->events_day = today;
+	size_t sent = 0;
+	if (k->cfg.stats_destination[0] &&
+	    events_outbox_catch_up(k->store, k->cfg.stats_destination,
+				   (unsigned)k->cfg.stats_threshold, now, &sent, &e) != HATCH_OK)
+		log_msg(LOG_LEVEL_WARNING, "events", "%s", e.msg);
+	log_msg(LOG_LEVEL_INFO, "events",
+		"rolled up %zu days (%zu events), purged %zu, %zu days queued for %s", rs.days,
+		rs.events, rs.purged, sent,
+		k->cfg.stats_destination[0] ? k->cfg.stats_destination : "no destination");
+}
 
 static void *sync_main(void *arg)
 {
@@ -79,7 +115,8 @@ static void *sync_main(void *arg)
 		pthread_mutex_unlock(&k->sync_lock);
 		struct sync_stats st = {0};
 		struct hatch_error e = {""};
-		if (sync_drain(k->sync, platform_now(), &st, &e) != HATCH_OK)
+		events_work(k);
+		if (k->sync && sync_drain(k->sync, platform_now(), &st, &e) != HATCH_OK)
 			fprintf(stderr, "hatch: delivery: %s\n", e.msg);
 		long long wait = KIOSK_SYNC_POLL_SECONDS;
 		if (st.next_attempt && st.next_attempt - platform_now() < wait)
@@ -99,18 +136,19 @@ static void *sync_main(void *arg)
 	return NULL;
 }
 
-/* Starts delivery when the configuration names destinations; a kiosk
- * with none keeps its submissions queued until one is configured. */
+/* Starts the worker thread: the usage events always, and delivery when the
+ * configuration names destinations (a kiosk with none keeps its
+ * submissions queued until one is configured). */
 static void sync_start(struct kiosk *k)
 {
 	struct hatch_error e = {""};
 	size_t recovered = 0;
-	if (k->cfg.ndestinations == 0)
-		return;
-	if (store_recover_sending(k->store, &recovered, &e) != HATCH_OK ||
-	    sync_create(&k->cfg, k->store, &k->sync, &e) != HATCH_OK) {
+	if (k->cfg.ndestinations &&
+	    (store_recover_sending(k->store, &recovered, &e) != HATCH_OK ||
+	     sync_create(&k->cfg, k->store, &k->sync, &e) != HATCH_OK)) {
 		fprintf(stderr, "hatch: delivery cannot start: %s\n", e.msg);
-		return;
+		sync_destroy(k->sync);
+		k->sync = NULL;
 	}
 	pthread_mutex_init(&k->sync_lock, NULL);
 	pthread_cond_init(&k->sync_cond, NULL);
@@ -146,6 +184,12 @@ static void sync_stop(struct kiosk *k)
 	}
 	sync_destroy(k->sync);
 	k->sync = NULL;
+	/* What the screen recorded last is written before the store goes. */
+	struct hatch_error e = {""};
+	if (k->events && events_flush(k->events, NULL, &e) != HATCH_OK)
+		log_msg(LOG_LEVEL_WARNING, "events", "%s", e.msg);
+	events_destroy(k->events);
+	k->events = NULL;
 }
 
 static struct cdate host_today(void *user)
@@ -308,7 +352,7 @@ static long staff_retry(void *user, const char *reference)
 static long staff_deliver_now(void *user)
 {
 	struct kiosk *k = user;
-	if (!k->sync_running)
+	if (!k->sync)
 		return -1;
 	/* Whatever waits for its next attempt is made due now. */
 	struct hatch_error e = {""};
@@ -377,6 +421,54 @@ static long staff_checks(void *user, struct ui_check_row *out, size_t max)
 	return n;
 }
 
+/* ---- usage events ---- */
+
+static void events_wake(void *arg)
+{
+	sync_nudge(arg);
+}
+
+/* The screen's events, recorded as they happen: an append to a buffer,
+ * never a wait on the database. */
+static void host_event(void *user, const struct ui_event *u)
+{
+	struct kiosk *k = user;
+	static const enum events_kind kinds[] = {
+		[UI_EV_STARTED] = EVENTS_STARTED,
+		[UI_EV_STEP_SHOWN] = EVENTS_STEP_SHOWN,
+		[UI_EV_VALIDATION_ERROR] = EVENTS_VALIDATION_ERROR,
+		[UI_EV_COMPLETED] = EVENTS_COMPLETED,
+		[UI_EV_STOP_PAGE] = EVENTS_STOP_PAGE,
+		[UI_EV_ABANDONED] = EVENTS_ABANDONED,
+		[UI_EV_LANGUAGE] = EVENTS_LANGUAGE,
+		[UI_EV_PREFERENCE] = EVENTS_PREFERENCE,
+		[UI_EV_STEP_TIME] = EVENTS_STEP_TIME,
+		[UI_EV_SATISFACTION] = EVENTS_SATISFACTION,
+	};
+	if (!k->events || (size_t)u->kind >= sizeof kinds / sizeof *kinds)
+		return;
+	long ms = u->duration_ms < 0 ? 0
+		  : u->duration_ms > EVENTS_DURATION_MAX_MS ? EVENTS_DURATION_MAX_MS
+							   : u->duration_ms;
+	struct event ev = {
+		.kind = kinds[u->kind],
+		.journey = u->journey,
+		.step = u->step,
+		.field = u->field && *u->field ? u->field : NULL,
+		.rule = u->rule,
+		.language = u->language,
+		.pref = u->pref,
+		.value = u->value,
+		.end = u->timeout ? EVENTS_END_TIMEOUT : EVENTS_END_CANCEL,
+		.assisted = u->assisted,
+		.duration_ms = ms,
+		.satisfaction = u->satisfaction,
+	};
+	/* A refused or dropped event is counted by the recorder; the screen
+	 * goes on. */
+	(void)events_record(k->events, &ev, NULL);
+}
+
 /* The screens. The gazetteer and the staff's screens come with the
  * database (kiosk_ui_store). */
 static int kiosk_ui(struct kiosk *k)
@@ -412,6 +504,10 @@ static void load_identity(struct kiosk *k)
 static void kiosk_ui_store(struct kiosk *k)
 {
 	load_identity(k);
+	struct hatch_error e = {""};
+	if (events_create(k->store, 0, events_wake, k, &k->events, &e) != HATCH_OK)
+		log_msg(LOG_LEVEL_WARNING, "events", "%s", e.msg);
+	ui_set_events(k->ui, k->events ? host_event : NULL, k);
 	open_gazetteer(k, NULL, k->db_path);
 	ui_set_finder(k->ui, k->gaz ? host_find_address : NULL);
 	if (k->store) {

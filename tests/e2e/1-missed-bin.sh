@@ -139,3 +139,15 @@ ui layout "$DUMP" >"$RUN/welcome-finish.txt"
 check "Welcome is laid out as it was at the start (no footer, no scroll buttons)" \
 	diff "$RUN/welcome-start.txt" "$RUN/welcome-finish.txt"
 check "the kiosk quits cleanly when asked" stop_kiosk
+
+# The anonymous usage events of that session, written when the kiosk
+# stopped: which steps, never what was typed.
+expect_eq "one journey started, as a usage event, in English, self-service" \
+	"$(sql "SELECT journey, language, assisted FROM events WHERE kind = 1")" "missed-bin|en|0"
+expect_eq "... and completed" "$(sql "SELECT count(*) FROM events WHERE kind = 4 AND journey = 'missed-bin'")" 1
+expect_eq "... each of its 12 pages shown, and the time on the 11 before the confirmation" \
+	"$(sql "SELECT count(DISTINCT step) FROM events WHERE kind = 2")/$(sql "SELECT count(DISTINCT step) FROM events WHERE kind = 9")" \
+	"12/11"
+check "nothing typed is in the events: no name, street, postcode, email or details" \
+	sh -c '! sqlite3 "$1" ".dump events" | grep -i -e Bloggs -e "High St" -e SW1A -e jo@example -e "green gate" -e Hatchford' \
+	sh "$RUN/hatch.db"
