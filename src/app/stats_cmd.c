@@ -18,38 +18,38 @@
 #include "store/store.h"
 
 static const char stats_help[] =
-	"Usage: hatch stats [--from DATE] [--to DATE] [--format csv|json]\n"
-	"                   [--threshold N] [--retention DAYS] [--output FILE] [--db PATH]\n"
-	"       hatch stats send DESTINATION [--day DATE] [--threshold N] [--db PATH]\n"
-	"\n"
-	"Writes the kiosk's anonymous usage figures, per journey and day, as open data:\n"
-	"journeys started, completed and abandoned, the completion rate, the median\n"
-	"time, where journeys were abandoned, validation errors by field, languages,\n"
-	"accessibility preferences, the share of assisted sessions and the\n"
-	"satisfaction answers. No answers or other personal data are recorded at all.\n"
-	"Counts from 1 to N - 1 are suppressed (left empty in CSV, null in JSON), and\n"
-	"so is every figure worked out from them. docs/open-data.md says what each\n"
-	"figure means; the figures may be published under the Open Government Licence.\n"
-	"\n"
-	"The events recorded up to yesterday are rolled up into daily figures first, and\n"
-	"raw events older than the retention period are deleted (the figures are kept).\n"
-	"\n"
-	"send puts each day's figures (JSON) into the outbox for DESTINATION, a\n"
-	"webhook named in the device's configuration, to be delivered like a\n"
-	"submission: with --day, that day's; without, every day before today not yet\n"
-	"sent there.\n"
-	"\n"
-	"  --from DATE       the first day, YYYY-MM-DD (default: 29 days before --to)\n"
-	"  --to DATE         the last day, YYYY-MM-DD (default: yesterday)\n"
-	"  --format FORMAT   csv (the default) or json\n"
-	"  --threshold N     the smallest count published, 1 to 1000 (default: 5)\n"
-	"  --retention DAYS  how long raw events are kept, 1 to 3650 (default: 30)\n"
-	"  --output FILE     write to FILE (whole or not at all) instead of the\n"
-	"                    standard output\n"
-	"  --day DATE        send: that day's figures only\n"
-	"  --db PATH         the database (default: $HATCH_DB, else\n"
-	"                    $XDG_DATA_HOME/hatch/hatch.db, else\n"
-	"                    ~/.local/share/hatch/hatch.db)\n";
+    "Usage: hatch stats [--from DATE] [--to DATE] [--format csv|json]\n"
+    "                   [--threshold N] [--retention DAYS] [--output FILE] [--db PATH]\n"
+    "       hatch stats send DESTINATION [--day DATE] [--threshold N] [--db PATH]\n"
+    "\n"
+    "Writes the kiosk's anonymous usage figures, per journey and day, as open data:\n"
+    "journeys started, completed and abandoned, the completion rate, the median\n"
+    "time, where journeys were abandoned, validation errors by field, languages,\n"
+    "accessibility preferences, the share of assisted sessions and the\n"
+    "satisfaction answers. No answers or other personal data are recorded at all.\n"
+    "Counts from 1 to N - 1 are suppressed (left empty in CSV, null in JSON), and\n"
+    "so is every figure worked out from them. docs/open-data.md says what each\n"
+    "figure means; the figures may be published under the Open Government Licence.\n"
+    "\n"
+    "The events recorded up to yesterday are rolled up into daily figures first, and\n"
+    "raw events older than the retention period are deleted (the figures are kept).\n"
+    "\n"
+    "send puts each day's figures (JSON) into the outbox for DESTINATION, a\n"
+    "webhook named in the device's configuration, to be delivered like a\n"
+    "submission: with --day, that day's; without, every day before today not yet\n"
+    "sent there.\n"
+    "\n"
+    "  --from DATE       the first day, YYYY-MM-DD (default: 29 days before --to)\n"
+    "  --to DATE         the last day, YYYY-MM-DD (default: yesterday)\n"
+    "  --format FORMAT   csv (the default) or json\n"
+    "  --threshold N     the smallest count published, 1 to 1000 (default: 5)\n"
+    "  --retention DAYS  how long raw events are kept, 1 to 3650 (default: 30)\n"
+    "  --output FILE     write to FILE (whole or not at all) instead of the\n"
+    "                    standard output\n"
+    "  --day DATE        send: that day's figures only\n"
+    "  --db PATH         the database (default: $HATCH_DB, else\n"
+    "                    $XDG_DATA_HOME/hatch/hatch.db, else\n"
+    "                    ~/.local/share/hatch/hatch.db)\n";
 
 /* Reads a whole number from LO to HI in TEXT into *OUT. */
 static bool number(const char *text, long lo, long hi, long *out)
@@ -78,7 +78,8 @@ static struct store *open_existing(const char *db, char *path, size_t size)
 	}
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		fprintf(stderr, "hatch: stats: no database at %s (%s)\n", path, strerror(errno));
+		fprintf(stderr, "hatch: stats: no database at %s (%s)\n", path,
+		        strerror(errno));
 		return NULL;
 	}
 	struct store *s;
@@ -120,30 +121,35 @@ static int send_cmd(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--day") && more) {
 			if (!events_day_parse(argv[++i], &day))
-				return app_usage_error("stats send: --day '%s' is not a date "
-						       "(YYYY-MM-DD)",
-						       argv[i]);
+				return app_usage_error(
+				    "stats send: --day '%s' is not a date "
+				    "(YYYY-MM-DD)",
+				    argv[i]);
 		} else if (!strcmp(a, "--threshold") && more) {
 			if (!number(argv[++i], 1, 1000, &threshold))
-				return app_usage_error("stats send: --threshold '%s' is not a "
-						       "number from 1 to 1000",
-						       argv[i]);
+				return app_usage_error(
+				    "stats send: --threshold '%s' is not a "
+				    "number from 1 to 1000",
+				    argv[i]);
 		} else if (!strcmp(a, "--db") && more) {
 			db = argv[++i];
 		} else if (a[0] == '-') {
-			return app_usage_error("stats send: unknown option or missing value "
-					       "'%s' (try hatch stats --help)",
-					       a);
+			return app_usage_error(
+			    "stats send: unknown option or missing value "
+			    "'%s' (try hatch stats --help)",
+			    a);
 		} else if (!dest) {
 			dest = a;
 		} else {
-			return app_usage_error("stats send: one destination only (try hatch "
-					       "stats --help)");
+			return app_usage_error(
+			    "stats send: one destination only (try hatch "
+			    "stats --help)");
 		}
 	}
 	if (!dest)
-		return app_usage_error("stats send: name the destination (try hatch stats "
-				       "--help)");
+		return app_usage_error(
+		    "stats send: name the destination (try hatch stats "
+		    "--help)");
 	char path[4096];
 	struct store *s = open_existing(db, path, sizeof path);
 	if (!s)
@@ -155,21 +161,23 @@ static int send_cmd(int argc, char **argv)
 	if (!roll_up(s, now, EVENTS_RETENTION_DAYS)) {
 		status = 1;
 	} else if (day) {
-		if (events_outbox_add(s, day, dest, (unsigned)threshold, now, &e) != HATCH_OK) {
+		if (events_outbox_add(s, day, dest, (unsigned)threshold, now, &e) !=
+		    HATCH_OK) {
 			fprintf(stderr, "hatch: stats send: %s\n", e.msg);
 			status = 1;
 		} else {
 			n = 1;
 		}
 	} else if (events_outbox_catch_up(s, dest, (unsigned)threshold, now, &n, &e) !=
-		   HATCH_OK) {
-		fprintf(stderr, "hatch: stats send: %s (%zu days were put in the outbox first)\n",
-			e.msg, n);
+	           HATCH_OK) {
+		fprintf(stderr,
+		        "hatch: stats send: %s (%zu days were put in the outbox first)\n",
+		        e.msg, n);
 		status = 1;
 	}
 	if (!status)
-		printf("%zu day%s of figures put in the outbox for %s.\n", n, n == 1 ? "" : "s",
-		       dest);
+		printf("%zu day%s of figures put in the outbox for %s.\n", n,
+		       n == 1 ? "" : "s", dest);
 	store_close(s);
 	return status;
 }
@@ -177,7 +185,7 @@ static int send_cmd(int argc, char **argv)
 /* Writes the export to OUTPUT through a temporary file beside it, renamed
  * into place only when whole. */
 static int export_to_file(struct store *s, const char *output, int from, int to,
-			  unsigned threshold, enum events_format format)
+                          unsigned threshold, enum events_format format)
 {
 	size_t size = strlen(output) + sizeof ".XXXXXX";
 	char *tmp = mem_alloc(size);
@@ -189,7 +197,7 @@ static int export_to_file(struct store *s, const char *output, int from, int to,
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
 		fprintf(stderr, "hatch: stats: %s: cannot write it: %s\n", output,
-			strerror(errno));
+		        strerror(errno));
 		mem_free(tmp);
 		return 1;
 	}
@@ -198,7 +206,7 @@ static int export_to_file(struct store *s, const char *output, int from, int to,
 	FILE *f = fdopen(fd, "w");
 	if (!f) {
 		fprintf(stderr, "hatch: stats: %s: cannot write it: %s\n", output,
-			strerror(errno));
+		        strerror(errno));
 		close(fd);
 		unlink(tmp);
 		mem_free(tmp);
@@ -213,17 +221,17 @@ static int export_to_file(struct store *s, const char *output, int from, int to,
 	}
 	if (fsync(fileno(f)) != 0 && !status) {
 		fprintf(stderr, "hatch: stats: %s: cannot write it: %s\n", output,
-			strerror(errno));
+		        strerror(errno));
 		status = 1;
 	}
 	if (fclose(f) != 0 && !status) {
 		fprintf(stderr, "hatch: stats: %s: cannot write it: %s\n", output,
-			strerror(errno));
+		        strerror(errno));
 		status = 1;
 	}
 	if (!status && rename(tmp, output) != 0) {
 		fprintf(stderr, "hatch: stats: %s: cannot write it: %s\n", output,
-			strerror(errno));
+		        strerror(errno));
 		status = 1;
 	}
 	if (status)
@@ -249,12 +257,13 @@ int cmd_stats(int argc, char **argv)
 		} else if (!strcmp(a, "--from") && more) {
 			if (!events_day_parse(argv[++i], &from))
 				return app_usage_error("stats: --from '%s' is not a date "
-						       "(YYYY-MM-DD)",
-						       argv[i]);
+				                       "(YYYY-MM-DD)",
+				                       argv[i]);
 		} else if (!strcmp(a, "--to") && more) {
 			if (!events_day_parse(argv[++i], &to))
-				return app_usage_error("stats: --to '%s' is not a date (YYYY-MM-DD)",
-						       argv[i]);
+				return app_usage_error(
+				    "stats: --to '%s' is not a date (YYYY-MM-DD)",
+				    argv[i]);
 		} else if (!strcmp(a, "--format") && more) {
 			const char *f = argv[++i];
 			if (!strcmp(f, "csv"))
@@ -262,29 +271,34 @@ int cmd_stats(int argc, char **argv)
 			else if (!strcmp(f, "json"))
 				format = EVENTS_JSON;
 			else
-				return app_usage_error("stats: --format '%s' is not csv or json", f);
+				return app_usage_error(
+				    "stats: --format '%s' is not csv or json", f);
 		} else if (!strcmp(a, "--threshold") && more) {
 			if (!number(argv[++i], 1, 1000, &threshold))
-				return app_usage_error("stats: --threshold '%s' is not a number "
-						       "from 1 to 1000",
-						       argv[i]);
+				return app_usage_error(
+				    "stats: --threshold '%s' is not a number "
+				    "from 1 to 1000",
+				    argv[i]);
 		} else if (!strcmp(a, "--retention") && more) {
 			if (!number(argv[++i], 1, 3650, &retention))
-				return app_usage_error("stats: --retention '%s' is not a number "
-						       "of days from 1 to 3650",
-						       argv[i]);
+				return app_usage_error(
+				    "stats: --retention '%s' is not a number "
+				    "of days from 1 to 3650",
+				    argv[i]);
 		} else if (!strcmp(a, "--output") && more) {
 			output = argv[++i];
 		} else if (!strcmp(a, "--db") && more) {
 			db = argv[++i];
 		} else if (a[0] == '-') {
-			return app_usage_error("stats: unknown option or missing value '%s' (try "
-					       "hatch stats --help)",
-					       a);
+			return app_usage_error(
+			    "stats: unknown option or missing value '%s' (try "
+			    "hatch stats --help)",
+			    a);
 		} else {
-			return app_usage_error("stats: unexpected argument '%s' (try hatch stats "
-					       "--help)",
-					       a);
+			return app_usage_error(
+			    "stats: unexpected argument '%s' (try hatch stats "
+			    "--help)",
+			    a);
 		}
 	}
 	long long now = platform_now();

@@ -414,6 +414,25 @@ void events_counters_get(struct events *ev, struct events_counters *out)
 	pthread_mutex_unlock(&ev->mu);
 }
 
+/* The store's lock for a write of events, with the connection's
+ * synchronous setting at NORMAL until unlock_relaxed: events and their
+ * figures are committed atomically but not synced to disk each time
+ * (the next synced commit, a submission's, syncs them too). A power cut
+ * may lose the last few seconds of events, or a roll-up, which is then
+ * done again; never a submission. It spares the SD card a sync for every
+ * batch and keeps the lock, which a submission may be waiting for, short. */
+static void lock_relaxed(struct store *s)
+{
+	store_lock(s);
+	(void)sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+}
+
+static void unlock_relaxed(struct store *s)
+{
+	(void)sqlite3_exec(s->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+	store_unlock(s);
+}
+
 static const char insert_sql[] =
     "INSERT INTO events (day, time, kind, journey, step, field, rule, language, pref,"
     " pref_value, assisted, reason, seconds, satisfaction)"
@@ -450,12 +469,12 @@ static enum hatch_err write_batch(struct store *s, struct slot *v, size_t n,
 		}
 		v[i].day = last_day;
 	}
-	store_lock(s);
+	lock_relaxed(s);
 	sqlite3_stmt *ins = NULL, *days = NULL;
 	int rc = store_sql_begin(s);
 	if (rc != SQLITE_OK) {
 		enum hatch_err err = store_sql_fail(s, rc, doing, e);
-		store_unlock(s);
+		unlock_relaxed(s);
 		return err;
 	}
 	rc = sqlite3_prepare_v2(s->db, insert_sql, -1, &ins, NULL);
@@ -497,7 +516,7 @@ static enum hatch_err write_batch(struct store *s, struct slot *v, size_t n,
 	sqlite3_finalize(ins);
 	sqlite3_finalize(days);
 	err = store_sql_finish(s, err, SQLITE_OK, doing, e);
-	store_unlock(s);
+	unlock_relaxed(s);
 	return err;
 }
 
@@ -778,11 +797,11 @@ static enum hatch_err roll_day(struct store *s, int day, size_t *counted,
 {
 	static const char doing[] = "roll up usage events";
 	*counted = 0;
-	store_lock(s);
+	lock_relaxed(s);
 	int rc = store_sql_begin(s);
 	if (rc != SQLITE_OK) {
 		enum hatch_err err = store_sql_fail(s, rc, doing, e);
-		store_unlock(s);
+		unlock_relaxed(s);
 		return err;
 	}
 	sqlite3_stmt *st = NULL, *add = NULL, *set = NULL;
@@ -883,7 +902,7 @@ static enum hatch_err roll_day(struct store *s, int day, size_t *counted,
 	if (err == HATCH_OK && rc != SQLITE_OK)
 		err = store_sql_fail(s, rc, doing, e);
 	err = store_sql_finish(s, err, SQLITE_OK, doing, e);
-	store_unlock(s);
+	unlock_relaxed(s);
 	if (err == HATCH_OK)
 		*counted = seen;
 	return err;
@@ -896,11 +915,11 @@ static enum hatch_err purge_day(struct store *s, int day, long long upto, size_t
 {
 	static const char doing[] = "purge old usage events";
 	*n = 0;
-	store_lock(s);
+	lock_relaxed(s);
 	int rc = store_sql_begin(s);
 	if (rc != SQLITE_OK) {
 		enum hatch_err err = store_sql_fail(s, rc, doing, e);
-		store_unlock(s);
+		unlock_relaxed(s);
 		return err;
 	}
 	sqlite3_stmt *st;
@@ -933,7 +952,7 @@ static enum hatch_err purge_day(struct store *s, int day, long long upto, size_t
 		}
 	}
 	enum hatch_err err = store_sql_finish(s, HATCH_OK, rc, doing, e);
-	store_unlock(s);
+	unlock_relaxed(s);
 	if (err == HATCH_OK)
 		*n = (size_t)changed;
 	return err;
@@ -1257,26 +1276,24 @@ static void suppress(struct fig *v, const size_t *idx, size_t n, unsigned t)
 {
 	for (size_t i = 0; i < n; i++)
 		v[idx[i]].hidden = small(v[idx[i]].n, t);
-	for (size_t i = 0; i < n; i++) {
-		struct fig *a = &v[idx[i]];
+	/* The entries come in key order, so a group (the keys that share
+	 * the prefix before ':', or the whole breakdown) is one run. */
+	for (size_t start = 0, end; start < n; start = end) {
+		const struct fig *a = &v[idx[start]];
 		size_t gl = group_len(a->figure, a->key);
 		size_t hidden = 0;
 		struct fig *smallest = NULL;
-		bool seen_before = false;
-		for (size_t j = 0; j < n; j++) {
-			struct fig *b = &v[idx[j]];
+		for (end = start; end < n; end++) {
+			struct fig *b = &v[idx[end]];
 			if (group_len(b->figure, b->key) != gl ||
 			    strncmp(a->key, b->key, gl))
-				continue;
-			if (j < i)
-				seen_before = true;
+				break;
 			if (b->hidden)
 				hidden++;
 			else if (b->n > 0 && (!smallest || b->n < smallest->n))
 				smallest = b;
 		}
-		/* Each group is looked at once, from its first entry. */
-		if (!seen_before && hidden == 1 && smallest)
+		if (hidden == 1 && smallest)
 			smallest->hidden = true;
 	}
 }
@@ -1435,10 +1452,11 @@ static enum hatch_err emit_group(struct out *o, int day, const char *journey,
 	return err;
 }
 
-/* The export itself, into K. */
+/* The export itself, into K. HEAD (JSON only; NULL for none) is written
+ * as the first members of the object. */
 static enum hatch_err export_to(struct store *s, int from_day, int to_day,
                                 unsigned threshold, enum events_format format,
-                                struct sink *k, struct hatch_error *e)
+                                const char *head, struct sink *k, struct hatch_error *e)
 {
 	static const char doing[] = "read the usage figures";
 	if (!events_day_valid(from_day) || !events_day_valid(to_day))
@@ -1461,11 +1479,11 @@ static enum hatch_err export_to(struct store *s, int from_day, int to_day,
 		puts_(k, "date,journey,measure,category,value\r\n");
 	else
 		putf(k,
-		     "{\"licence\":\"Open Government Licence v3.0\","
+		     "{%s\"licence\":\"Open Government Licence v3.0\","
 		     "\"licence_url\":\"https://www.nationalarchives.gov.uk/doc/"
 		     "open-government-licence/version/3/\","
 		     "\"from\":\"%s\",\"to\":\"%s\",\"threshold\":%u,\"figures\":[",
-		     from, to, threshold);
+		     head ? head : "", from, to, threshold);
 	store_lock(s);
 	/* One read transaction: the figures of one moment. */
 	int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
@@ -1563,7 +1581,8 @@ enum hatch_err events_export(struct store *s, int from_day, int to_day,
 {
 	struct sink k = {.f = out};
 	errno = 0;
-	enum hatch_err err = export_to(s, from_day, to_day, threshold, format, &k, e);
+	enum hatch_err err =
+	    export_to(s, from_day, to_day, threshold, format, NULL, &k, e);
 	if (err == HATCH_OK && fflush(out) != 0)
 		err = err_set(e, HATCH_ERR_IO, "cannot write the figures: %s",
 		              strerror(errno));
@@ -1643,16 +1662,9 @@ enum hatch_err events_outbox_add(struct store *s, int day, const char *destinati
 		    "cannot send the figures: the destination is not an identifier "
 		    "(a-z, 0-9, '_' and '-', at most %d characters)",
 		    EVENTS_ID_MAX);
+	char uuid[37], reference[16], head[160];
 	struct buf b;
 	buf_init(&b, OUTBOX_PAYLOAD_MAX);
-	struct sink k = {.b = &b};
-	enum hatch_err err = export_to(s, day, day, threshold, EVENTS_JSON, &k, e);
-	if (err != HATCH_OK) {
-		buf_cleanup(&b);
-		return err;
-	}
-	char uuid[37], reference[16], date[11];
-	day_text(day, date);
 	struct store_submission sub = {
 	    .uuid = uuid,
 	    .reference = reference,
@@ -1661,12 +1673,12 @@ enum hatch_err events_outbox_add(struct store *s, int day, const char *destinati
 	    .destination = destination,
 	    .language = "zxx",
 	    .channel = "stats",
-	    .payload = buf_get(&b),
 	    .created = now,
 	};
 	/* The reference: S, the day and five random base-32 characters; a
 	 * clash with one made before is tried again with others. */
 	static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	enum hatch_err err = HATCH_OK;
 	for (int attempt = 0; attempt < 4; attempt++) {
 		unsigned char r[5];
 		randombytes_buf(r, sizeof r);
@@ -1674,6 +1686,17 @@ enum hatch_err events_outbox_add(struct store *s, int day, const char *destinati
 		         alphabet[r[0] & 31], alphabet[r[1] & 31], alphabet[r[2] & 31],
 		         alphabet[r[3] & 31], alphabet[r[4] & 31]);
 		random_uuid(uuid);
+		/* What the record is, and the uuid and reference a receiver
+		 * can tell a second delivery by. */
+		snprintf(head, sizeof head,
+		         "\"kind\":\"%s\",\"uuid\":\"%s\",\"reference\":\"%s\",",
+		         EVENTS_OUTBOX_JOURNEY, uuid, reference);
+		buf_cleanup(&b);
+		struct sink k = {.b = &b};
+		err = export_to(s, day, day, threshold, EVENTS_JSON, head, &k, e);
+		if (err != HATCH_OK)
+			break;
+		sub.payload = buf_get(&b);
 		err = store_outbox_add(s, &sub, e);
 		if (err != HATCH_ERR_INPUT)
 			break;

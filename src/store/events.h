@@ -177,11 +177,16 @@ void events_counters_get(struct events *ev, struct events_counters *out);
 
 /* Writes the events in EV's buffer to the database in one BEGIN IMMEDIATE
  * transaction on the store's connection, under the store's lock; events
- * recorded meanwhile go into a second buffer and are not held up. *N (may
- * be NULL) says how many were written. On failure (HATCH_ERR_IO: disk
- * full, locked; HATCH_ERR_NOMEM) nothing is written and the batch is put
- * back in front of what was recorded meanwhile, as much of it as fits
- * (the rest is counted as dropped), to be tried again at the next flush. */
+ * recorded meanwhile go into the other buffer and are not held up. The
+ * commit is atomic but not synced to disk at once (synchronous=NORMAL for
+ * it; the next submission's commit syncs it too): a power cut may lose the
+ * last few seconds of events, never a submission, and the lock is not held
+ * through a sync. *N (may be NULL) says how many were written. On failure
+ * (HATCH_ERR_IO: disk full, locked; HATCH_ERR_NOMEM) nothing is written and
+ * the batch is kept, to be written first at the next flush; meanwhile new
+ * events fill the other buffer (and are dropped once it is full). Call it
+ * from the kiosk's delivery thread, when woken (see events_create), on a
+ * timer, and before events_destroy. */
 enum hatch_err events_flush(struct events *ev, size_t *n,
                             struct hatch_error *e) HATCH_MUST_CHECK;
 
@@ -196,10 +201,15 @@ struct events_rollup_stats {
  * that has not been counted yet into that day's figures, each day in its
  * own transaction (incremental: an event is counted once, and one that
  * arrives late for a day already rolled up is added to it at the next
- * roll-up). Then deletes the raw events, already counted, of days more
- * than RETENTION_DAYS (0: EVENTS_RETENTION_DAYS) before NOW's local date.
- * The figures are kept for good. OUT may be NULL. A failure leaves the
- * days before the failing one done and that one as it was:
+ * roll-up). A day's medians are taken afresh over all its raw events while
+ * they are kept; after they are purged a late event adds to the counts and
+ * leaves the medians as they were. Then deletes the raw events, already
+ * counted, of days more than RETENTION_DAYS (0: EVENTS_RETENTION_DAYS)
+ * before NOW's local date. The figures are kept for good. Today's events
+ * wait for tomorrow: call it once a day or more (the kiosk: after
+ * midnight, and at start-up). Each day's work holds the store's lock for
+ * one transaction, not the whole roll-up. OUT may be NULL. A failure
+ * leaves the days before the failing one done and that one as it was:
  * HATCH_ERR_IO, HATCH_ERR_NOMEM. */
 enum hatch_err events_rollup(struct events *ev, long long now, unsigned retention_days,
                              struct events_rollup_stats *out,
@@ -225,13 +235,15 @@ enum hatch_err events_export(struct store *s, int from_day, int to_day,
                              unsigned threshold, enum events_format format, FILE *out,
                              struct hatch_error *e) HATCH_MUST_CHECK;
 
-/* Puts the figures of DAY (JSON, as events_export writes them, threshold
- * THRESHOLD) into the outbox for DESTINATION as a submission with
- * journey_id EVENTS_OUTBOX_JOURNEY, channel "stats", a fresh UUID and a
- * reference "S" DAY "-" and a serial, created at NOW, so that sync/
- * delivers it like any other record (a webhook destination POSTs it as it
- * is). Each call adds a record, even for a day sent before: the latest one
- * for a day holds its figures as they stand (late events added). Also
+/* Puts the figures of DAY into the outbox for DESTINATION as a submission
+ * with journey_id EVENTS_OUTBOX_JOURNEY, channel "stats", a fresh UUID and
+ * a reference "S" DAY "-" and five random characters, created at NOW, so
+ * that sync/ delivers it like any other record (a webhook destination
+ * POSTs it as it is, the UUID as its Idempotency-Key). The payload is
+ * events_export's JSON for that day with threshold THRESHOLD, with three
+ * members first: "kind": "hatch-stats", "uuid" and "reference". Each call
+ * adds a record, even for a day sent before: the latest one for a day
+ * holds its figures as they stand (late events added). Also
  * HATCH_ERR_INPUT when DESTINATION is not an identifier. */
 enum hatch_err events_outbox_add(struct store *s, int day, const char *destination,
                                  unsigned threshold, long long now,

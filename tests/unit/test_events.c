@@ -988,6 +988,19 @@ static void suppression(void **state)
 	                     .step = "a",
 	                     .rule = "pattern",
 	                     .day = d});
+	/* Step b's errors are another group: 7 and 9 stay. */
+	rec_n(ev, 7,
+	      (struct event){.kind = EVENTS_VALIDATION_ERROR,
+	                     .journey = "j",
+	                     .step = "b",
+	                     .rule = "required",
+	                     .day = d});
+	rec_n(ev, 9,
+	      (struct event){.kind = EVENTS_VALIDATION_ERROR,
+	                     .journey = "j",
+	                     .step = "b",
+	                     .rule = "pattern",
+	                     .day = d});
 	rec_n(ev, 5,
 	      (struct event){.kind = EVENTS_SATISFACTION,
 	                     .journey = "j",
@@ -1069,8 +1082,11 @@ static void suppression(void **state)
 	    "2024-06-01,j,shown_by_step,b,\r\n"
 	    "2024-06-01,j,shown_by_step,c,\r\n"
 	    "2024-06-01,j,errors_by_field,a,7\r\n"
+	    "2024-06-01,j,errors_by_field,b,16\r\n"
 	    "2024-06-01,j,errors_by_rule,a:pattern,\r\n"
 	    "2024-06-01,j,errors_by_rule,a:required,\r\n"
+	    "2024-06-01,j,errors_by_rule,b:pattern,9\r\n"
+	    "2024-06-01,j,errors_by_rule,b:required,7\r\n"
 	    "2024-06-01,j,languages,en,\r\n"
 	    "2024-06-01,j,languages,pl,\r\n"
 	    "2024-06-01,j,preferences,contrast=high,\r\n"
@@ -1110,7 +1126,8 @@ static void suppression(void **state)
 	                       "\"abandoned\":0,\"completion_rate\":null,"
 	                       "\"median_seconds\":null,\"assisted_share\":null,"));
 	assert_non_null(strstr(json, "\"errors_by_rule\":{\"a:pattern\":null,"
-	                             "\"a:required\":null}"));
+	                             "\"a:required\":null,\"b:pattern\":9,"
+	                             "\"b:required\":7}"));
 	free(json);
 	/* A threshold of 1 hides nothing; a higher one hides more. */
 	csv = export_text(s, d, d, 1, EVENTS_CSV);
@@ -1200,7 +1217,13 @@ static void outbox(void **state)
 	assert_int_equal(store_claim_due(s, at(20240503, 12), &d, &found, &e), HATCH_OK);
 	assert_true(found);
 	assert_false(d.sealed);
-	assert_string_equal((const char *)d.payload, scripted_json_day2);
+	char head[160];
+	snprintf(head, sizeof head,
+	         "{\"kind\":\"hatch-stats\",\"uuid\":\"%s\",\"reference\":\"%s\",",
+	         d.uuid, d.reference);
+	assert_int_equal(strncmp((const char *)d.payload, head, strlen(head)), 0);
+	assert_string_equal((const char *)d.payload + strlen(head),
+	                    scripted_json_day2 + 1);
 	store_due_cleanup(&d);
 	/* Catching up sends 1 May only (2 May was sent; 3 May is today). */
 	rec(ev, (struct event){.kind = EVENTS_STARTED,
