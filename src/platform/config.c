@@ -67,6 +67,8 @@ enum cfg_type {
 	CFG_DEVICE_ID, /* 1 to 64 of A-Z a-z 0-9 . _ - */
 	CFG_ENTRY,     /* corner, keys or both */
 	CFG_YESNO,     /* yes or no */
+	CFG_PUBKEY,    /* the base64 of a 32-byte public key */
+	CFG_URL,       /* an https:// link with a host and no user name */
 	CFG_METRICS,   /* an absolute path ending in .prom, or empty for none */
 };
 
@@ -97,8 +99,8 @@ struct cfg_key {
 
 /* The sections with fixed names, in the order the documentation gives
  * them; [destination NAME] sections come after them. */
-static const char *const cfg_sections[] = {"device",  "council", "kiosk", "display",
-					   "storage", "staff",   "fleet", "stats"};
+static const char *const cfg_sections[] = {"device",  "council", "kiosk", "display", "storage",
+					   "staff",   "fleet",   "stats", "updates"};
 #define CFG_NSECTIONS (sizeof cfg_sections / sizeof *cfg_sections)
 
 static const struct cfg_key cfg_keys[] = {
@@ -140,6 +142,14 @@ static const struct cfg_key cfg_keys[] = {
 	CFG_ROW("fleet", "client_cert", CFG_FILE, fleet.heartbeat.client_cert, 0, 0, NULL),
 	CFG_ROW("fleet", "client_key", CFG_SECRET, fleet.heartbeat.client_key, 0, 0, NULL),
 	CFG_ROW("fleet", "metrics_file", CFG_METRICS, fleet.metrics_file, 0, 0, NULL),
+	/* [updates] after the destination's keys, so that a url or a
+	 * ca_bundle in the wrong section is still sent to [destination NAME]. */
+	CFG_ROW("updates", "public_key", CFG_PUBKEY, update_key, 0, 0, NULL),
+	CFG_ROW("updates", "url", CFG_URL, update_url, 0, 0, NULL),
+	CFG_ROW("updates", "interval", CFG_INT, update_interval, 60, 604800, "seconds"),
+	CFG_ROW("updates", "council", CFG_TEXT, update_council, 0, 0, NULL),
+	CFG_ROW("updates", "ca_bundle", CFG_FILE, update_ca_bundle, 0, 0, NULL),
+	CFG_ROW("updates", "directory", CFG_PATH, update_dir, 0, 0, NULL),
 };
 #define CFG_NKEYS (sizeof cfg_keys / sizeof *cfg_keys)
 
@@ -175,6 +185,7 @@ void config_defaults(struct config *c)
 	c->staff_entry = CONFIG_STAFF_BOTH;
 	c->staff_pause = true;
 	c->staff_seconds = 600;
+	c->update_interval = CONFIG_UPDATE_INTERVAL;
 	c->fleet.interval = CONFIG_FLEET_INTERVAL;
 	c->stats_threshold = 5;
 	c->stats_retention_days = 30;
@@ -794,6 +805,65 @@ static bool cfg_parse_metrics(const struct cfg_key *k, const char *v, size_t n,
 	return cfg_parse_path(k, v, n, base, why, whysize);
 }
 
+/* [updates] public_key: "hatch journeys keygen" prints it. Any 32 bytes
+ * are taken here; whether they are a key is for the signature to show. */
+static bool cfg_parse_pubkey(const struct cfg_key *k, const char *v, size_t n,
+			     void *base, char *why, size_t whysize)
+{
+	/* 43 base64 digits, the last of which carries two zero bits, and '='. */
+	bool ok = n + 1 == k->size && v[43] == '=' && strchr("AEIMQUYcgkosw048", v[42]);
+	for (size_t i = 0; ok && i < 43; i++)
+		ok = cfg_base64(v[i]);
+	if (!ok) {
+		char q[CFG_QUOTED_SIZE * 2];
+		cfg_why(why, whysize,
+			"\"%s\" is not a public key; use the %zu-character base64 key that "
+			"hatch journeys keygen printed",
+			cfg_show_max(q, v, n, CFG_QUOTE_MAX * 2), k->size - 1);
+		return false;
+	}
+	memcpy(cfg_field(base, k), v, n + 1);
+	return true;
+}
+
+/* [updates] url: where the kiosk fetches bundles. A bundle is signed, but
+ * the link is still https only, as every link the kiosk follows. */
+static bool cfg_parse_url(const struct cfg_key *k, const char *v, size_t n,
+			  void *base, char *why, size_t whysize)
+{
+	char q[CFG_QUOTED_SIZE];
+	if (n == 0) {
+		cfg_why(why, whysize,
+			"needs an https:// link; leave the setting out when bundles are "
+			"installed by hand");
+		return false;
+	}
+	const char *scheme_end = strstr(v, "://");
+	const char *host = scheme_end ? scheme_end + 3 : v;
+	size_t hostlen = strcspn(host, "/?#");
+	if (memchr(host, '@', hostlen)) {
+		cfg_why(why, whysize,
+			"the link has a user name or password in it (before '@'); take it out");
+		return false;
+	}
+	if (!cfg_fits(k, n, why, whysize) || !cfg_link_ascii(v, n, why, whysize))
+		return false;
+	if (strncmp(v, "https://", 8) != 0) {
+		cfg_why(why, whysize,
+			"\"%s\" does not start with https://; the kiosk fetches bundles over "
+			"https only",
+			cfg_show(q, v, n));
+		return false;
+	}
+	if (hostlen == 0) {
+		cfg_why(why, whysize, "\"%s\" has no host name after https://",
+			cfg_show(q, v, n));
+		return false;
+	}
+	memcpy(cfg_field(base, k), v, n + 1);
+	return true;
+}
+
 static const cfg_parser cfg_parsers[] = {
 	[CFG_TEXT] = cfg_parse_text,
 	[CFG_INT] = cfg_parse_int,
@@ -811,6 +881,8 @@ static const cfg_parser cfg_parsers[] = {
 	[CFG_DEVICE_ID] = cfg_parse_device_id,
 	[CFG_ENTRY] = cfg_parse_entry,
 	[CFG_YESNO] = cfg_parse_yesno,
+	[CFG_PUBKEY] = cfg_parse_pubkey,
+	[CFG_URL] = cfg_parse_url,
 	[CFG_METRICS] = cfg_parse_metrics,
 };
 
@@ -1565,6 +1637,24 @@ static void cfg_check_fleet(struct cfg_parse *ps)
 			set_on[cert] ? "client_key" : "client_cert");
 }
 
+/* [updates] once read: a link to fetch from needs the key to check what
+ * it fetches, and a CA bundle is for that link. */
+static void cfg_check_updates(struct cfg_parse *ps)
+{
+	long key = cfg_find_key("updates", "public_key");
+	long url = cfg_find_key("updates", "url");
+	long ca = cfg_find_key("updates", "ca_bundle");
+	assert(key >= 0 && url >= 0 && ca >= 0);
+	const int *set_on = ps->set_on;
+	if (set_on[url] && !set_on[key])
+		cfg_add(ps->p, set_on[url],
+			"[updates] public_key: is missing; a url needs public_key, the key "
+			"bundles are signed with, or no bundle it fetches can be installed");
+	if (set_on[ca] && !set_on[url])
+		cfg_add(ps->p, set_on[ca],
+			"[updates] ca_bundle: is read only for url; add url, or take it out");
+}
+
 /* inih's process-wide options, set for our parse and put back after it. */
 struct cfg_inih_options {
 	bool multiline, bom, inline_comments, use_stack, realloc, stop, no_value;
@@ -1657,6 +1747,7 @@ static enum hatch_err cfg_parse_all(const char *text, size_t len,
 		cfg_add(p, rc > 0 ? rc : 0, "the line cannot be read; write key = value, or "
 					     "[section] for a heading");
 	cfg_check_timeouts(&ps);
+	cfg_check_updates(&ps);
 	cfg_check_fleet(&ps);
 	cfg_check_stats(&ps);
 	for (size_t i = 0; i < out->ndestinations; i++)
@@ -1821,6 +1912,8 @@ static enum hatch_err cfg_write_key(struct buf *b, const char *label, const stru
 	case CFG_HEXKEY:
 	case CFG_FORMAT:
 	case CFG_DEVICE_ID:
+	case CFG_PUBKEY:
+	case CFG_URL:
 	case CFG_METRICS:
 		assert(memchr(f, '\0', k->size));
 		return cfg_write_value(b, label, k->name, f, e);
@@ -1834,6 +1927,10 @@ static enum hatch_err cfg_write_key(struct buf *b, const char *label, const stru
  * that is empty or, for the interval, the default. */
 static bool cfg_written(const struct cfg_key *k, const struct config *c)
 {
+	/* [updates]: what is set; the interval when it is not the default. */
+	if (!strcmp(k->section, "updates"))
+		return k->type == CFG_INT ? c->update_interval != CONFIG_UPDATE_INTERVAL
+					  : ((const char *)c + k->offset)[0] != '\0';
 	if (!strcmp(k->section, "fleet") && k->type == CFG_INT)
 		return c->fleet.interval != CONFIG_FLEET_INTERVAL;
 	if (k->type == CFG_PATH || k->type == CFG_DEVICE_ID || !strcmp(k->section, "fleet"))

@@ -75,6 +75,13 @@ enum config_staff_entry {
 /* The longest device id, in bytes. */
 #define CONFIG_DEVICE_ID_MAX 64
 
+/* [updates] public_key: the 44 base64 characters of a 32-byte key, and a
+ * NUL. */
+#define CONFIG_UPDATE_KEY_SIZE 45
+/* [updates] interval's default, in seconds: an hour, so that a fleet of a
+ * few hundred kiosks asks the council's server a few times a minute. */
+#define CONFIG_UPDATE_INTERVAL 3600
+
 /* [fleet] heartbeat_interval: the default, and its bounds. */
 #define CONFIG_FLEET_INTERVAL 300
 #define CONFIG_FLEET_INTERVAL_MIN 30
@@ -112,6 +119,21 @@ struct config {
 	struct config_destination destinations[CONFIG_MAX_DESTINATIONS];
 	size_t ndestinations;
 	int retention_days; /* [storage] retention_days, 1..365, default 7 */
+	/* [updates]: signed journey bundles (docs/bundles.md); text is ""
+	 * when not set. */
+	char update_key[CONFIG_UPDATE_KEY_SIZE]; /* public_key: base64 of the
+				* Ed25519 key bundles are signed with; "" = no
+				* bundle can be installed */
+	char update_url[512];  /* url: https:// link the kiosk fetches a bundle
+				* from; "" = none (installed by hand) */
+	int update_interval;   /* interval: seconds between fetches,
+				* 60..604800, default CONFIG_UPDATE_INTERVAL */
+	char update_council[128]; /* council: the name a bundle must be for;
+				   * "" = [council] name */
+	char update_ca_bundle[4096]; /* ca_bundle: CA certificates trusted for
+				      * url instead of the system's */
+	char update_dir[4096]; /* directory: where bundles are installed; "" =
+				* bundles/ beside the database */
 	/* [device] id: 1 to 64 of A-Z a-z 0-9 . _ -; "" = not provisioned. */
 	char device_id[CONFIG_DEVICE_ID_MAX + 1];
 	enum config_staff_entry staff_entry; /* [staff] entry, default both */

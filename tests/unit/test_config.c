@@ -579,7 +579,8 @@ static void unknown_section_and_key(void **state)
 	assert_string_equal(p.v[0].reason,
 			    "[destinations] is not a known section, and its settings are "
 			    "not read; the sections are [device], [council], [kiosk], "
-			    "[display], [storage], [staff], [fleet], [stats] and [destination NAME]");
+			    "[display], [storage], [staff], [fleet], [stats], [updates] and "
+			    "[destination NAME]");
 	assert_int_equal(p.v[1].line, 7);
 	assert_string_equal(p.v[1].reason,
 			    "[kiosk] idle_timout: is not a known setting; [kiosk] has "
