@@ -58,6 +58,7 @@ void sync_http_response_init(struct sync_http_response *r)
 {
 	r->status = 0;
 	r->retry_after = 0;
+	r->etag[0] = '\0';
 	buf_init(&r->body, SYNC_HTTP_BODY_MAX);
 }
 
@@ -66,6 +67,7 @@ void sync_http_response_cleanup(struct sync_http_response *r)
 	buf_cleanup(&r->body);
 	r->status = 0;
 	r->retry_after = 0;
+	r->etag[0] = '\0';
 }
 
 /* What the callbacks fill during one transfer. */
@@ -126,6 +128,27 @@ static long long parse_retry_after(const char *v, size_t len, long long now)
 	return at;
 }
 
+/* An ETag header's value, V[0..LEN), into R: trimmed, and only when it is
+ * printable ASCII that fits. */
+static void keep_etag(struct sync_http_response *r, const char *v, size_t len)
+{
+	r->etag[0] = '\0';
+	while (len && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' ' ||
+	               v[len - 1] == '\t'))
+		len--;
+	if (!len || len > SYNC_HTTP_ETAG_MAX)
+		return;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
+			return;
+	memcpy(r->etag, v, len);
+	r->etag[len] = '\0';
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct transfer *t = arg;
@@ -133,10 +156,16 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	static const char name[] = "retry-after:";
 	size_t nl = sizeof name - 1;
 	/* A new status line (after a 100 Continue) starts a new header set. */
-	if (len >= 5 && !memcmp(p, "HTTP/", 5))
+	static const char etag[] = "etag:";
+	size_t el = sizeof etag - 1;
+	if (len >= 5 && !memcmp(p, "HTTP/", 5)) {
 		t->resp->retry_after = 0;
+		t->resp->etag[0] = '\0';
+	}
 	if (len > nl && !strncasecmp(p, name, nl))
 		t->resp->retry_after = parse_retry_after(p + nl, len - nl, t->now);
+	if (len > el && !strncasecmp(p, etag, el))
+		keep_etag(t->resp, p + el, len - el);
 	return len;
 }
 

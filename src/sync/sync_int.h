@@ -19,6 +19,10 @@
  * attack) and the transfer is cut off rather than held in memory. */
 #define SYNC_HTTP_BODY_MAX 65536
 
+/* The longest ETag kept from an answer: servers send a hash or a version
+ * in quotes, far shorter. */
+#define SYNC_HTTP_ETAG_MAX 255
+
 /* One libcurl easy handle, reused across a drain so that connections to a
  * back end are kept alive between records. Not for two threads at once. */
 struct sync_http;
@@ -73,6 +77,10 @@ struct sync_http_response {
 	long status;
 	long long retry_after;
 	struct buf body;
+	/* The answer's ETag as sent, quotes and all, or "" when it had none
+	 * or one longer than SYNC_HTTP_ETAG_MAX or with a byte that is not
+	 * printable ASCII (it is sent back in If-None-Match). */
+	char etag[SYNC_HTTP_ETAG_MAX + 1];
 };
 
 void sync_http_response_init(struct sync_http_response *r);
