@@ -23,6 +23,7 @@
 #include "platform/log.h"
 #include "platform/watchdog.h"
 #include "store/events.h"
+#include "store/events_summary.h"
 #include "store/gazetteer.h"
 #include "store/staff.h"
 #include "store/store.h"
@@ -299,6 +300,8 @@ static enum ui_staff_verdict staff_sign_in(void *user, const char *id, const cha
 						 : UI_STAFF_WRONG;
 }
 
+static void staff_figures(struct kiosk *k, struct ui_dashboard *out);
+
 static void staff_dashboard(void *user, struct ui_dashboard *out)
 {
 	struct kiosk *k = user;
@@ -334,6 +337,40 @@ static void staff_dashboard(void *user, struct ui_dashboard *out)
 		}
 		mem_free(rows);
 	}
+	staff_figures(k, out);
+}
+
+static void period_fill(struct kiosk *k, int from, int to, struct ui_period *p)
+{
+	struct events_summary sum;
+	struct hatch_error e = {""};
+	if (events_summary(k->store, from, to, &sum, &e) != HATCH_OK) {
+		log_msg(LOG_LEVEL_WARNING, "events", "%s", e.msg);
+		return;
+	}
+	for (size_t i = 0; i < sum.njourneys && p->njourneys < UI_FIGURE_ROWS; i++) {
+		struct ui_figure_row *r = &p->journeys[p->njourneys++];
+		snprintf(r->journey, sizeof r->journey, "%s", sum.journeys[i].journey);
+		r->a = sum.journeys[i].started;
+		r->b = sum.journeys[i].completed;
+	}
+	for (size_t i = 0; i < sum.ndropoffs && p->ndropoffs < UI_FIGURE_ROWS; i++) {
+		struct ui_figure_row *r = &p->dropoffs[p->ndropoffs++];
+		snprintf(r->journey, sizeof r->journey, "%s", sum.dropoffs[i].journey);
+		snprintf(r->step, sizeof r->step, "%s", sum.dropoffs[i].step);
+		r->a = sum.dropoffs[i].abandoned;
+	}
+}
+
+/* Today's and the week's figures, with what the screen recorded last. */
+static void staff_figures(struct kiosk *k, struct ui_dashboard *out)
+{
+	struct hatch_error e = {""};
+	if (k->events && events_flush(k->events, NULL, &e) != HATCH_OK)
+		log_msg(LOG_LEVEL_WARNING, "events", "%s", e.msg);
+	int today = events_day_of(platform_now());
+	period_fill(k, today, today, &out->today);
+	period_fill(k, events_day_add(today, -6), today, &out->week);
 }
 
 static long staff_retry(void *user, const char *reference)

@@ -1380,6 +1380,76 @@ static void wide_button(struct ui *ui, struct col *c, const char *label, enum ui
 		ui->st.pad / 2;
 }
 
+/* A journey's title, or its id when it is not one of the kiosk's. */
+static const struct journey *journey_by_id(const struct ui *ui, const char *id)
+{
+	for (size_t i = 0; i < ui->njourneys; i++)
+		if (!strcmp(ui->journeys[i]->id, id))
+			return ui->journeys[i];
+	return NULL;
+}
+
+/* A bar of FRACTION (0..1) of the column's width, on its track. */
+static void bar(struct ui *ui, struct col *c, double fraction, struct ui_color colour)
+{
+	const struct ui_style *st = &ui->st;
+	int h = MAX(6 * st->unit, st->body_px / 2);
+	ui_rect_cmd(ui, (struct ui_rect){c->x, c->y, c->w, h}, UI_LIGHT_GREY, -1);
+	int w = (int)(c->w * (fraction < 0 ? 0 : fraction > 1 ? 1 : fraction));
+	if (w > 0)
+		ui_rect_cmd(ui, (struct ui_rect){c->x, c->y, w, h}, colour, -1);
+	c->y += h + st->pad / 2;
+}
+
+/* One period's figures: each journey's completions out of its starts, as
+ * words and a bar; then where journeys were given up, the most first. */
+static void figures(struct ui *ui, struct col *c, const char *title, const struct ui_period *p)
+{
+	const struct ui_style *st = &ui->st;
+	para(ui, c, UI_FONT_BOLD, st->heading_px * 3 / 4, UI_BLACK, title, st->pad / 2);
+	if (!p->njourneys) {
+		para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK,
+		     ui_tr(ui, N_("No journeys were started.")), st->pad / 2);
+		return;
+	}
+	char line[400], a[24], b[24], pc[24];
+	for (size_t i = 0; i < p->njourneys; i++) {
+		const struct ui_figure_row *r = &p->journeys[i];
+		const struct journey *j = journey_by_id(ui, r->journey);
+		snprintf(a, sizeof a, "%ld", r->b);
+		snprintf(b, sizeof b, "%ld", r->a);
+		snprintf(pc, sizeof pc, "%ld", r->a ? (r->b * 100 + r->a / 2) / r->a : 0);
+		static const char *const keys[] = {"journey", "completed", "started", "percent"};
+		const char *const vals[] = {j && j->title ? ui_tr(ui, j->title) : r->journey, a, b, pc};
+		msg_fill(line, sizeof line,
+			 ui_tr(ui, N_("{journey}: {completed} of {started} completed ({percent}%)")),
+			 keys, vals, 4);
+		para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK, line, st->unit * 2);
+		bar(ui, c, r->a ? (double)r->b / (double)r->a : 0, UI_GREEN);
+	}
+	if (!p->ndropoffs)
+		return;
+	para(ui, c, UI_FONT_BOLD, st->body_px, UI_BLACK,
+	     ui_tr(ui, N_("Where journeys were given up")), st->unit * 4);
+	long most = p->dropoffs[0].a > 0 ? p->dropoffs[0].a : 1;
+	for (size_t i = 0; i < p->ndropoffs; i++) {
+		const struct ui_figure_row *r = &p->dropoffs[i];
+		const struct journey *j = journey_by_id(ui, r->journey);
+		long k = j ? journey_find_step(j, r->step) : -1;
+		const struct journey_step *stp = k >= 0 ? &j->steps[k] : NULL;
+		const char *step = stp && stp->question ? ui_tr(ui, stp->question)
+				   : stp && stp->title	  ? ui_tr(ui, stp->title)
+							  : r->step;
+		snprintf(a, sizeof a, "%ld", r->a);
+		static const char *const keys[] = {"journey", "step", "count"};
+		const char *const vals[] = {j && j->title ? ui_tr(ui, j->title) : r->journey, step, a};
+		msg_fill(line, sizeof line, ui_tr(ui, N_("{journey}, \"{step}\": {count}")), keys, vals,
+			 3);
+		para(ui, c, UI_FONT_REGULAR, st->body_px, UI_BLACK, line, st->unit * 2);
+		bar(ui, c, (double)r->a / (double)most, UI_RED);
+	}
+}
+
 static void staff_page(struct ui *ui, struct col *c, struct footer_spec *f)
 {
 	const struct ui_style *st = &ui->st;
@@ -1488,6 +1558,11 @@ static void staff_page(struct ui *ui, struct col *c, struct footer_spec *f)
 		}
 	}
 	c->y += st->pad / 2;
+	if (d) {
+		heading(ui, c, ui_tr(ui, N_("How the kiosk is used")));
+		figures(ui, c, ui_tr(ui, N_("Today")), &d->today);
+		figures(ui, c, ui_tr(ui, N_("The last 7 days")), &d->week);
+	}
 	wide_button(ui, c, ui_tr(ui, N_("Technician checks")), UI_ACT_STAFF_TECH, 0, false);
 	f->back = ui_tr(ui, N_("Back"));
 	f->primary = ui_tr(ui, N_("Hand back"));

@@ -312,7 +312,23 @@ struct ui_dead_row {
 	char destination[65];
 	char reason[256];
 };
+/* The usage figures of a period, for the dashboard's charts. */
+#define UI_FIGURE_ROWS 8
+struct ui_figure_row {
+	char journey[65];   /* the journey's id */
+	char step[65];      /* drop-off rows: the step's id */
+	long a, b;          /* journeys: started, completed; drop-offs: abandoned */
+};
+struct ui_period {
+	struct ui_figure_row journeys[UI_FIGURE_ROWS];
+	size_t njourneys;
+	struct ui_figure_row dropoffs[UI_FIGURE_ROWS];
+	size_t ndropoffs;
+};
+
 struct ui_dashboard {
+	/* Today's figures, and the last seven days' (today included). */
+	struct ui_period today, week;
 	struct ui_outbox_row dest[UI_DASH_ROWS];
 	size_t ndest;
 	struct ui_dead_row dead[UI_DASH_ROWS];

@@ -429,3 +429,43 @@ enum hatch_err support_find_address(void *user, const char *query, bool by_text,
 	(void)user;
 	return app_find_address(support_gaz, query, by_text, out, max, n);
 }
+
+/* ---- a dashboard ---- */
+
+static void figure(struct ui_figure_row *r, const char *journey, const char *step, long a, long b)
+{
+	snprintf(r->journey, sizeof r->journey, "%s", journey);
+	snprintf(r->step, sizeof r->step, "%s", step);
+	r->a = a;
+	r->b = b;
+}
+
+void support_dashboard(void *user, struct ui_dashboard *out)
+{
+	(void)user;
+	snprintf(out->dest[0].destination, sizeof out->dest[0].destination, "waste-services");
+	out->dest[0].queued = 3;
+	out->dest[0].dead = 1;
+	out->dest[0].oldest_minutes = 12;
+	snprintf(out->dest[1].destination, sizeof out->dest[1].destination, "case-hook");
+	out->dest[1].sending = 1;
+	out->dest[1].oldest_minutes = -1;
+	out->ndest = 2;
+	out->dead_total = 1;
+	out->ndead = 1;
+	snprintf(out->dead[0].reference, sizeof out->dead[0].reference, "K7QM-2D9X-J");
+	snprintf(out->dead[0].destination, sizeof out->dead[0].destination, "waste-services");
+	snprintf(out->dead[0].reason, sizeof out->dead[0].reason, "400 unknown service code");
+	figure(&out->today.journeys[0], "missed-bin", "", 9, 7);
+	figure(&out->today.journeys[1], "complaint", "", 2, 0);
+	out->today.njourneys = 2;
+	figure(&out->today.dropoffs[0], "missed-bin", "address", 2, 0);
+	out->today.ndropoffs = 1;
+	figure(&out->week.journeys[0], "missed-bin", "", 41, 35);
+	figure(&out->week.journeys[1], "blue-badge", "", 12, 8);
+	figure(&out->week.journeys[2], "complaint", "", 6, 5);
+	out->week.njourneys = 3;
+	figure(&out->week.dropoffs[0], "blue-badge", "who", 3, 0);
+	figure(&out->week.dropoffs[1], "missed-bin", "address", 2, 0);
+	out->week.ndropoffs = 2;
+}

@@ -74,6 +74,11 @@ struct support_screens {
 int support_gazetteer_open(const char *dir);
 void support_gazetteer_close(void);
 struct ui_address;
+struct ui_dashboard;
+/* A staff dashboard with something in every part (two destinations, a
+ * refused submission, figures for today and the week with drop-offs on
+ * real steps of the bundled journeys), for the screen checks. */
+void support_dashboard(void *user, struct ui_dashboard *out);
 /* A ui_host find_address over support_gazetteer_open's gazetteer. */
 enum hatch_err support_find_address(void *user, const char *query, bool by_text,
 				    struct ui_address *out, size_t max, size_t *n);

@@ -117,6 +117,9 @@ static struct ui *make(void *user)
 	if (ui) {
 		ui_select_language(ui, langs[now.lang].code);
 		ui_set_prefs(ui, &now.prefs);
+		/* The staff screens with something in every part. */
+		struct ui_staff_host sh = {.dashboard = support_dashboard, .may_pause = true};
+		ui_set_staff(ui, &sh);
 	}
 	return ui;
 }

@@ -206,7 +206,10 @@ static void check_all_sizes(struct ui *ui, const char *what)
 static struct ui *make_default(void *user)
 {
 	(void)user;
-	return make_kiosk(120, true);
+	struct ui *ui = make_kiosk(120, true);
+	struct ui_staff_host sh = {.dashboard = support_dashboard, .may_pause = true};
+	ui_set_staff(ui, &sh);
+	return ui;
 }
 
 static void visit_all_sizes(void *user, struct ui *ui, const char *what)
