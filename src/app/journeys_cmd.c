@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/bundle.h"
 #include "base/mem.h"
 #include "core/paths.h"
 #include "platform/platform.h"
@@ -20,6 +21,12 @@ static const char journeys_help[] =
 	"                     journeys, for translators (make po)\n"
 	"  import-open311 URL journey files made from the services of an Open311\n"
 	"                     GeoReport v2 endpoint (https)\n"
+	"\n"
+	"Signed bundles of journeys and catalogs (docs/bundles.md):\n"
+	"  keygen KEY         a key pair to sign bundles with\n"
+	"  pack DIR --key KEY a bundle of DIR/journeys and DIR/locales, signed\n"
+	"  install BUNDLE     check a bundle and install it for the kiosk\n"
+	"  update             fetch the bundle at [updates] url and install it\n"
 	"\n"
 	"See docs/journeys.md for the format.\n";
 
@@ -142,7 +149,8 @@ int cmd_journeys(int argc, char **argv)
 {
 	if (argc < 2)
 		return app_usage_error(
-		    "journeys: name a command (validate, list, walk, strings, import-open311)");
+		    "journeys: name a command (validate, list, walk, strings, import-open311, "
+		    "keygen, pack, install, update)");
 	const char *c = argv[1];
 	if (app_is_help(c)) {
 		fputs(journeys_help, stdout);
@@ -158,5 +166,8 @@ int cmd_journeys(int argc, char **argv)
 		return app_journeys_strings(argc - 1, argv + 1);
 	if (!strcmp(c, "import-open311"))
 		return app_import_open311(argc - 1, argv + 1);
+	if (!strcmp(c, "keygen") || !strcmp(c, "pack") || !strcmp(c, "install") ||
+	    !strcmp(c, "update"))
+		return app_bundle_cmd(argc - 1, argv + 1);
 	return app_usage_error("journeys: unknown command '%s' (try hatch journeys --help)", c);
 }

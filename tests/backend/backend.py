@@ -9,6 +9,8 @@ Serves, over HTTPS on loopback:
                 STATE/heartbeats.jsonl (see "Fleet heartbeats" below)
   /_control     run-time switches for the tests: faults, what was accepted,
                 how many request bytes arrived, reset
+  /static/NAME  the file NAME of --static-dir, with an ETag (journey bundles;
+                see "Static files" below)
 
     backend.py --port 0 --cert C --key K --db FILE --state-dir DIR
                [--client-ca CA] [--api-key KEY] [--webhook-secret S] ...
@@ -794,6 +796,8 @@ class Handler(BaseHTTPRequestHandler):
         return None
 
     def route(self, method, path, query, body):
+        if path.startswith(STATIC):
+            return static_file(self, method, path)
         if path.startswith(OPEN311):
             return self.open311(method, path[len(OPEN311):], query, body)
         if path == "/webhook":
@@ -1532,6 +1536,37 @@ class Server(ThreadingHTTPServer):
         self.state.note("error serving %s:\n%s" % (client_address, traceback.format_exc()))
 
 
+# ---------------------------------------------------------------------------
+# Static files: what a council's web server does for a kiosk fetching its
+# journey bundle (docs/bundles.md). GET /static/NAME answers the file NAME
+# of --static-dir (a plain name: no '/', not starting with '.') with an
+# ETag, the quoted SHA-256 of its bytes, and 304 with no body when the
+# request's If-None-Match has that tag. A file replaced between requests
+# is a new version. 404 when there is no such file (or no --static-dir),
+# 405 for anything but GET. Faults apply as to any other path.
+
+STATIC = "/static/"
+
+
+def static_file(handler, method, path):
+    if method != "GET":
+        return json_response(405, {"error": "method_not_allowed"}, headers=[("Allow", "GET")])
+    name = urllib.parse.unquote(path[len(STATIC):])
+    folder = handler.state.args.static_dir
+    if not folder or not name or "/" in name or name.startswith("."):
+        return json_response(404, {"error": "not_found", "path": path})
+    try:
+        with open(os.path.join(folder, name), "rb") as f:
+            data = f.read()
+    except OSError:
+        return json_response(404, {"error": "not_found", "path": path})
+    tag = '"%s"' % hashlib.sha256(data).hexdigest()
+    wanted = [t.strip() for t in (handler.headers.get("If-None-Match") or "").split(",")]
+    if tag in wanted or "*" in wanted:
+        return Response(304, b"", "application/octet-stream", headers=[("ETag", tag)])
+    return Response(200, data, "application/octet-stream", headers=[("ETag", tag)])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description="Reference council back end (Open311 GeoReport v2 and a JSON webhook) over HTTPS, for tests.")
@@ -1551,6 +1586,7 @@ def main(argv=None):
                     help="token polls answered without a service_request_id (default 1)")
     ap.add_argument("--spec-dir", help="the open311-georeport-v2 specification folder (swagger.json)")
     ap.add_argument("--max-body", type=int, default=1 << 20, help="largest request body accepted (bytes)")
+    ap.add_argument("--static-dir", help="folder whose files GET /static/NAME serves, with ETags")
     args = ap.parse_args(argv)
 
     os.makedirs(args.state_dir, exist_ok=True)
