@@ -123,10 +123,22 @@ put() {
 	fi
 }
 
-# put_fat SRC DEST: the same for the Pi's boot partition (FAT: no modes or
-# owners).
+# The Pi's boot partition is mounted read-only once installed
+# (enable_bootro): it is made writable for a change and read-only again at
+# the end.
+boot_remounted=0
+boot_writable() {
+	if [ "$boot_remounted" = 0 ] && mountpoint -q "$boot" 2>/dev/null &&
+		findmnt -n -o OPTIONS "$boot" | tr ',' '\n' | grep -qx ro; then
+		mount -o remount,rw "$boot" || die "cannot make $boot writable to change it"
+		boot_remounted=1
+	fi
+}
+
+# put_fat SRC DEST: put for the boot partition (FAT: no modes or owners).
 put_fat() {
 	if [ ! -f "$2" ] || ! cmp -s "$1" "$2"; then
+		boot_writable
 		cp "$1" "$2.hatch-new"
 		mv -f "$2.hatch-new" "$2"
 		changed "$2"
@@ -166,7 +178,11 @@ mask() {
 }
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+cleanup() {
+	rm -rf "$tmp"
+	if [ "$boot_remounted" = 1 ]; then mount -o remount,ro "$boot" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
 
 # --- Packages: the one list is scripts/deps.sh's.
 if ! "$here/deps.sh" --runtime --check 2>/dev/null; then
@@ -273,6 +289,7 @@ done
 if [ -n "$boot" ]; then
 	put_fat "$firmware/boot/hatch.txt" "$boot/hatch.txt"
 	if ! grep -qx 'include hatch.txt' "$boot/config.txt"; then
+		boot_writable
 		printf '\n# Hatch kiosk (scripts/install-device.sh)\n[all]\ninclude hatch.txt\n' >>"$boot/config.txt"
 		changed "$boot/config.txt: include hatch.txt"
 	fi
@@ -306,6 +323,7 @@ if [ -n "$boot" ]; then
 	done <"$tmp/rules"
 	set +f
 	if [ "$new" != "$old" ] || [ "$(wc -l <"$boot/cmdline.txt")" -gt 1 ]; then
+		boot_writable
 		printf '%s\n' "$new" >"$boot/cmdline.txt.hatch-new"
 		mv -f "$boot/cmdline.txt.hatch-new" "$boot/cmdline.txt"
 		changed "$boot/cmdline.txt"
