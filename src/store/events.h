@@ -28,9 +28,9 @@
  * Times are unix seconds. Durations are kept in whole seconds, rounded to
  * the nearest (half a second up).
  *
- * Depends on base/, store/ (store_int.h), SQLite and pthreads; never on
- * core/, ui/, sdl/, app/. Never prints: events_export writes only to the
- * FILE it is given. */
+ * Depends on base/, store/ (store_int.h), SQLite, libsodium (random
+ * UUIDs) and pthreads; never on core/, ui/, sdl/, app/. Never prints:
+ * events_export writes only to the FILE it is given. */
 #ifndef HATCH_STORE_EVENTS_H
 #define HATCH_STORE_EVENTS_H
 
