@@ -18,6 +18,7 @@
 #include "platform/platform.h"
 #include "sdl/audio.h"
 #include "sdl/sdl.h"
+#include "app/bundle.h"
 #include "app/doctor.h"
 #include "app/provision.h"
 #include "platform/log.h"
@@ -40,6 +41,17 @@ struct kiosk {
 	struct ui_config ucfg;
 	struct store *store;      /* NULL for screenshots */
 	struct gaz *gaz;          /* the council's addresses; NULL: typed in */
+
+	/* Signed journey bundles: where they are installed ("" when the
+	 * journeys were given on the command line), the version in use (0:
+	 * none, the bundled journeys), and the fetching thread. */
+	char bundles[4096];
+	long long bundle_version;
+	struct bundle_updater *updater;
+	pthread_t upd_thread;
+	bool upd_running, upd_stop;
+	pthread_mutex_t upd_lock;
+	pthread_cond_t upd_cond;
 	const char *config_path;  /* NULL: the built-in settings */
 	const char *db_path;
 
@@ -76,6 +88,9 @@ struct kiosk {
 
 /* The longest the worker sleeps between drains. */
 #define KIOSK_SYNC_POLL_SECONDS 30
+/* How often an idle kiosk looks for a journey bundle installed by another
+ * program (hatch journeys install): a stat, twice a minute. */
+#define KIOSK_BUNDLE_LOOK_MS 30000
 
 /* The worker's share of the usage events: what the screen recorded is
  * written, past days are rolled up into their figures once a day (and at
@@ -538,17 +553,13 @@ static void load_identity(struct kiosk *k)
 
 /* Once the database is open: the gazetteer beside it and the staff's
  * screens. */
-static void kiosk_ui_store(struct kiosk *k)
+/* What the screens get from the database's side: events, the finder and
+ * the staff's screens (again after a new bundle's screens are made). */
+static void kiosk_ui_attach(struct kiosk *k)
 {
-	load_identity(k);
-	struct hatch_error e = {""};
-	if (events_create(k->store, 0, events_wake, k, &k->events, &e) != HATCH_OK)
-		log_msg(LOG_LEVEL_WARNING, "events", "%s", e.msg);
 	ui_set_events(k->ui, k->events ? host_event : NULL, k);
-	open_gazetteer(k, NULL, k->db_path);
 	ui_set_finder(k->ui, k->gaz ? host_find_address : NULL);
 	if (k->store) {
-		k->doc_lock_made = pthread_mutex_init(&k->doc_lock, NULL) == 0;
 		struct ui_staff_host sh = {k,
 					   staff_sign_in,
 					   staff_dashboard,
@@ -562,6 +573,125 @@ static void kiosk_ui_store(struct kiosk *k)
 					   k->cfg.staff_seconds};
 		ui_set_staff(k->ui, &sh);
 	}
+}
+
+static void kiosk_ui_store(struct kiosk *k)
+{
+	load_identity(k);
+	struct hatch_error e = {""};
+	if (events_create(k->store, 0, events_wake, k, &k->events, &e) != HATCH_OK)
+		log_msg(LOG_LEVEL_WARNING, "events", "%s", e.msg);
+	open_gazetteer(k, NULL, k->db_path);
+	k->doc_lock_made = pthread_mutex_init(&k->doc_lock, NULL) == 0;
+	kiosk_ui_attach(k);
+}
+
+/* ---- journey updates ---- */
+
+static void *updates_main(void *arg)
+{
+	struct kiosk *k = arg;
+	pthread_mutex_lock(&k->upd_lock);
+	while (!k->upd_stop) {
+		pthread_mutex_unlock(&k->upd_lock);
+		/* It logs its own line; a new bundle is taken up between
+		 * sessions by the main loop. */
+		struct cdate today = platform_today();
+		if (bundle_update(k->updater, platform_now(), &today, NULL) == BUNDLE_UPDATE_INSTALLED)
+			sdl_view_wake(k->view); /* taken up on Welcome */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += bundle_updater_interval(k->updater);
+		pthread_mutex_lock(&k->upd_lock);
+		while (!k->upd_stop &&
+		       pthread_cond_timedwait(&k->upd_cond, &k->upd_lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&k->upd_lock);
+	return NULL;
+}
+
+/* Fetches signed journey bundles on [updates] interval, when configured. */
+static void updates_start(struct kiosk *k)
+{
+	struct hatch_error e = {""};
+	if (!k->bundles[0])
+		return;
+	enum hatch_err rc = bundle_updater_create(&k->cfg, k->bundles, &k->updater, &e);
+	if (rc != HATCH_OK) {
+		if (rc != HATCH_ERR_NOTFOUND)
+			log_msg(LOG_LEVEL_WARNING, "updates", "%s", e.msg);
+		return;
+	}
+	pthread_mutex_init(&k->upd_lock, NULL);
+	pthread_cond_init(&k->upd_cond, NULL);
+	k->upd_running = pthread_create(&k->upd_thread, NULL, updates_main, k) == 0;
+	if (!k->upd_running) {
+		pthread_cond_destroy(&k->upd_cond);
+		pthread_mutex_destroy(&k->upd_lock);
+		bundle_updater_destroy(k->updater);
+		k->updater = NULL;
+	}
+}
+
+static void updates_stop(struct kiosk *k)
+{
+	if (k->upd_running) {
+		pthread_mutex_lock(&k->upd_lock);
+		k->upd_stop = true;
+		pthread_cond_signal(&k->upd_cond);
+		pthread_mutex_unlock(&k->upd_lock);
+		/* A fetch under way may take its timeouts. */
+		pthread_join(k->upd_thread, NULL);
+		pthread_cond_destroy(&k->upd_cond);
+		pthread_mutex_destroy(&k->upd_lock);
+		k->upd_running = false;
+	}
+	bundle_updater_destroy(k->updater);
+	k->updater = NULL;
+}
+
+/* A newer bundle is taken up on Welcome, with nobody's session open: its
+ * journeys and catalogs replace the old, and the screens are made anew.
+ * One that will not load is logged and not tried again. */
+static bool updates_take_up(struct kiosk *k)
+{
+	if (!k->bundles[0] || ui_screen_get(k->ui) != UI_SCREEN_WELCOME || ui_session(k->ui) ||
+	    ui_staff_id(k->ui) || !bundle_newer(k->bundles, k->bundle_version))
+		return false;
+	struct bundle_loaded b = {0};
+	struct hatch_error e = {""};
+	struct cdate today = platform_today();
+	if (bundle_load(k->bundles, &today, stderr, &b, &e) != HATCH_OK) {
+		log_msg(LOG_LEVEL_WARNING, "updates", "the new bundle cannot be used: %s", e.msg);
+		k->bundle_version = bundle_installed(k->bundles);
+		return false;
+	}
+	struct ui *old = k->ui;
+	struct journey **oldj = k->journeys;
+	size_t oldn = k->njourneys;
+	k->journeys = b.journeys;
+	k->njourneys = b.njourneys;
+	if (kiosk_ui(k) != 0) {
+		/* No memory for new screens: the old ones stay. */
+		k->ui = old;
+		k->journeys = oldj;
+		k->njourneys = oldn;
+		app_free_journeys(b.journeys, b.njourneys);
+		i18n_close(b.i18n);
+		return false;
+	}
+	ui_destroy(old);
+	app_free_journeys(oldj, oldn);
+	if (b.i18n) {
+		i18n_close(k->i18n);
+		k->i18n = b.i18n;
+	}
+	k->bundle_version = b.version;
+	kiosk_ui_attach(k);
+	log_msg(LOG_LEVEL_NOTICE, "updates", "journey bundle %lld in use: %zu journeys",
+		b.version, k->njourneys);
+	return true;
 }
 
 
@@ -633,6 +763,7 @@ static void load_catalogs(struct kiosk *k)
 
 static void kiosk_cleanup(struct kiosk *k)
 {
+	updates_stop(k);
 	if (k->doc_lock_made) {
 		pthread_mutex_lock(&k->doc_lock);
 		bool join = k->doc_joinable;
@@ -660,7 +791,10 @@ static void kiosk_cleanup(struct kiosk *k)
 }
 
 /* Configuration, journeys and the screens' settings. */
-static int kiosk_setup(struct kiosk *k, const char *config_path, const char *journeys_dir)
+/* BUNDLES: take the journeys of an installed bundle when there is one
+ * (the kiosk, not a screenshot); DB: the --db given, or NULL. */
+static int kiosk_setup(struct kiosk *k, const char *config_path, const char *journeys_dir,
+		       bool bundles, const char *db)
 {
 	struct hatch_error e = {""};
 	config_defaults(&k->cfg);
@@ -679,15 +813,33 @@ static int kiosk_setup(struct kiosk *k, const char *config_path, const char *jou
 		fprintf(stderr, "hatch: %s\n", e.msg);
 		return 1;
 	}
+	struct cdate today = platform_today();
+	/* A signed bundle, when one is installed, is the council's latest
+	 * word; journeys named on the command line come before it. */
+	if (bundles && !journeys_dir && bundle_dir(&k->cfg, db, k->bundles, sizeof k->bundles, &e) == HATCH_OK) {
+		struct bundle_loaded b = {0};
+		enum hatch_err rc = bundle_load(k->bundles, &today, stderr, &b, &e);
+		if (rc == HATCH_OK) {
+			k->journeys = b.journeys;
+			k->njourneys = b.njourneys;
+			k->i18n = b.i18n;
+			k->bundle_version = b.version;
+		} else if (rc != HATCH_ERR_NOTFOUND) {
+			log_msg(LOG_LEVEL_WARNING, "updates",
+				"the installed bundle cannot be used: %s; the bundled journeys are", e.msg);
+			k->bundle_version = bundle_installed(k->bundles);
+		}
+	}
 	if (!journeys_dir && *k->cfg.journeys)
 		journeys_dir = k->cfg.journeys;
-	struct cdate today = platform_today();
-	app_load_journeys(journeys_dir, &today, stderr, &k->journeys, &k->njourneys);
+	if (!k->journeys)
+		app_load_journeys(journeys_dir, &today, stderr, &k->journeys, &k->njourneys);
 	if (k->njourneys == 0) {
 		fprintf(stderr, "hatch: no journeys to offer\n");
 		return 1;
 	}
-	load_catalogs(k);
+	if (!k->i18n)
+		load_catalogs(k);
 	size_t nl = 0;
 	for (size_t i = 0; i < k->cfg.nlanguages && nl < 16; i++) {
 		const struct i18n_language *l = i18n_language(k->cfg.languages[i]);
@@ -818,7 +970,7 @@ int cmd_run(int argc, char **argv)
 	}
 	struct kiosk k;
 	memset(&k, 0, sizeof k);
-	int status = kiosk_setup(&k, config, dir);
+	int status = kiosk_setup(&k, config, dir, true, db);
 	if (status)
 		goto out;
 	struct hatch_error e = {""};
@@ -905,6 +1057,7 @@ int cmd_run(int argc, char **argv)
 				}
 				kiosk_ui_store(&k);
 				sync_start(&k);
+				updates_start(&k);
 				/* systemd: up, and from now on watched. */
 				if (watchdog_ready(&e) != HATCH_OK)
 					log_msg(LOG_LEVEL_WARNING, "kiosk", "%s", e.msg);
@@ -912,6 +1065,8 @@ int cmd_run(int argc, char **argv)
 					k.njourneys, k.ucfg.nlanguages);
 			}
 		}
+		if (updates_take_up(&k))
+			dirty = true;
 		/* A screen that stops coming back here is a hung kiosk, which
 		 * the watchdog restarts: the loop wakes often enough to say it
 		 * is alive. */
@@ -919,6 +1074,10 @@ int cmd_run(int argc, char **argv)
 			log_msg(LOG_LEVEL_WARNING, "kiosk", "%s", e.msg);
 		struct ui_input in;
 		long timeout = watchdog_cap_sleep_ms(ui_next_timer(k.ui, sdl_view_ticks()));
+		/* A bundle installed by another program is looked for now and
+		 * then. */
+		if (k.bundles[0] && (timeout < 0 || timeout > KIOSK_BUNDLE_LOOK_MS))
+			timeout = KIOSK_BUNDLE_LOOK_MS;
 		enum sdl_event ev = sdl_view_wait(k.view, timeout, &in);
 		if (ev == SDL_VIEW_QUIT)
 			break;
@@ -1060,7 +1219,7 @@ int cmd_screenshot(int argc, char **argv)
 		k.fixed_today = (struct cdate){y, m, d};
 	}
 	struct hatch_error e = {""};
-	int status = kiosk_setup(&k, config, NULL);
+	int status = kiosk_setup(&k, config, NULL, false, NULL);
 	if (!status && gazetteer)
 		open_gazetteer(&k, gazetteer, NULL);
 	if (!status && gazetteer && !k.gaz)
