@@ -27,6 +27,7 @@
 #include "store/events_summary.h"
 #include "store/gazetteer.h"
 #include "store/staff.h"
+#include "sync/fleet.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "ui/ui.h"
@@ -82,6 +83,8 @@ struct kiosk {
 	 * and sent by the worker thread. */
 	struct events *events;
 	int events_day;          /* the last day rolled up */
+	/* The fleet's heartbeat and metrics file ([fleet]); NULL: neither. */
+	struct fleet *fleet;
 	pthread_mutex_t sync_lock;
 	pthread_cond_t sync_cond;
 };
@@ -134,9 +137,16 @@ static void *sync_main(void *arg)
 		events_work(k);
 		if (k->sync && sync_drain(k->sync, platform_now(), &st, &e) != HATCH_OK)
 			fprintf(stderr, "hatch: delivery: %s\n", e.msg);
+		/* The heartbeat and the metrics file, when due. */
+		struct fleet_tick_report fr = {0};
+		if (k->fleet && fleet_tick(k->fleet, k->store, &k->cfg, HATCH_VERSION, platform_now(),
+					   &fr, &e) != HATCH_OK)
+			log_msg(LOG_LEVEL_WARNING, "fleet", "%s", e.msg);
 		long long wait = KIOSK_SYNC_POLL_SECONDS;
 		if (st.next_attempt && st.next_attempt - platform_now() < wait)
 			wait = st.next_attempt - platform_now();
+		if (fr.next && fr.next - platform_now() < wait)
+			wait = fr.next - platform_now();
 		if (wait < 1)
 			wait = 1;
 		struct timespec until;
@@ -166,6 +176,9 @@ static void sync_start(struct kiosk *k)
 		sync_destroy(k->sync);
 		k->sync = NULL;
 	}
+	if ((k->cfg.fleet.heartbeat.url[0] || k->cfg.fleet.metrics_file[0]) &&
+	    fleet_create(&k->fleet, &e) != HATCH_OK)
+		log_msg(LOG_LEVEL_WARNING, "fleet", "no heartbeat or metrics: %s", e.msg);
 	pthread_mutex_init(&k->sync_lock, NULL);
 	pthread_cond_init(&k->sync_cond, NULL);
 	k->sync_running = pthread_create(&k->sync_thread, NULL, sync_main, k) == 0;
@@ -200,6 +213,8 @@ static void sync_stop(struct kiosk *k)
 	}
 	sync_destroy(k->sync);
 	k->sync = NULL;
+	fleet_destroy(k->fleet);
+	k->fleet = NULL;
 	/* What the screen recorded last is written before the store goes. */
 	struct hatch_error e = {""};
 	if (k->events && events_flush(k->events, NULL, &e) != HATCH_OK)
