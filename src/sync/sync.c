@@ -13,6 +13,7 @@
 
 #include "base/mem.h"
 #include "platform/platform.h"
+#include "store/store_fleet.h"
 #include "sync/sync.h"
 #include "sync/sync_int.h"
 
@@ -284,14 +285,21 @@ enum hatch_err sync_drain(struct sync *w, long long now, struct sync_stats *stp,
 			return rc;
 		w->stuck = 0;
 	}
-	struct store_destination_stats *v = NULL;
+	/* Which destinations have records waiting, read from the outbox's
+	 * indexes: its cost grows with what waits, never with the delivered
+	 * history (the screen saves through the same lock). */
+	const char *names[CONFIG_MAX_DESTINATIONS];
+	size_t nnames = 0;
+	for (size_t i = 0; i < w->config->ndestinations && i < CONFIG_MAX_DESTINATIONS; i++)
+		names[nnames++] = w->config->destinations[i].name;
+	struct store_fleet_row *v = NULL;
 	size_t n = 0;
-	enum hatch_err rc = store_destination_stats(w->store, &v, &n, e);
+	enum hatch_err rc = store_fleet_stats(w->store, names, nnames, &v, &n, e);
 	if (rc != HATCH_OK)
 		return rc;
 	struct sync_defs *defs = NULL;
 	for (size_t i = 0; i < n && rc == HATCH_OK; i++) {
-		if (!v[i].counts[STORE_QUEUED])
+		if (!v[i].queued)
 			continue;
 		rc = drain_destination(w, v[i].destination, now, st, &defs, e);
 	}
