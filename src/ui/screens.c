@@ -257,7 +257,7 @@ static void footer(struct ui *ui, struct ui_rect r, const struct footer_spec *f)
 		prim.w = pw;
 		right -= pw + st->pad;
 	}
-	if (ui->header_hidden) {
+	if (ui->header_hidden && !ui_staff_screen(ui)) {
 		/* The header gave way to the keyboard: help comes here, as a
 		 * word when there is room, else as its icon. */
 		const char *help = ui_tr(ui, N_("Get help"));
