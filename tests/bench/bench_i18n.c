@@ -84,7 +84,7 @@ static struct sdl_view *setup(int w, int h)
 		die("journeys", "none");
 	struct ui_config cfg = {"Demonstration District Council", {29, 112, 184, 255}, NULL,
 				120, 30, 96, langs, nlangs};
-	struct ui_host host = {NULL, submit, host_today, {tr_text, tr_ntext, NULL}, NULL};
+	struct ui_host host = {NULL, submit, host_today, {tr_text, tr_ntext, NULL}, NULL, NULL};
 	kiosk = ui_create(&cfg, &host, (const struct journey *const *)journeys, njourneys);
 	if (!kiosk || ui_show_step(kiosk, "missed-bin", "bin", "{}", &e) != HATCH_OK)
 		die("the question page", e.msg);

@@ -92,7 +92,7 @@ static struct ui *make_ui(struct journey *j, const struct longest *l)
 	                        96,
 	                        langs,
 	                        sizeof langs / sizeof *langs};
-	struct ui_host host = {NULL, submit, host_today, {NULL, NULL, NULL}, NULL};
+	struct ui_host host = {NULL, submit, host_today, {NULL, NULL, NULL}, NULL, NULL};
 	const struct journey *const js[] = {j};
 	struct ui *ui = ui_create(&cfg, &host, js, 1);
 	struct hatch_error e = {""};
