@@ -22,6 +22,7 @@
 #include "base/utf8.h"
 #include "platform/platform.h"
 #include "store/gazetteer_int.h"
+#include "store/store_int.h"
 
 /* PRAGMA application_id, "HGAZ": marks the file as a Hatch gazetteer, so
  * that the device database or another program's file is refused. */
@@ -339,32 +340,6 @@ static char *dir_of(const char *path)
 	return mem_strndup(path, (size_t)(slash - path));
 }
 
-/* Makes PATH's directory DIR, and its parents, when missing: mode 0700,
- * as the store makes the device database's, since the addresses are the
- * council's. */
-static enum hatch_err make_dir(const char *path, char *dir, struct hatch_error *e)
-{
-	struct stat st;
-	if (stat(dir, &st) != 0) {
-		for (char *p = dir + 1;; p++) {
-			if (*p != '/' && *p != '\0')
-				continue;
-			char c = *p;
-			*p = '\0';
-			if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-				return err_set(e, HATCH_ERR_IO, "%s: cannot create the directory %s: %s",
-					       path, dir, strerror(errno));
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return err_set(e, HATCH_ERR_IO, "%s: cannot create it: %s is not a directory", path,
-			       dir);
-	return HATCH_OK;
-}
-
 /* Makes the new file durable and puts it in the old one's place. */
 static enum hatch_err install(struct import *im, struct hatch_error *e)
 {
@@ -414,7 +389,9 @@ enum hatch_err gaz_import(const char *path, FILE *in, const char *name,
 		mem_free(im);
 		return err_set(e, HATCH_ERR_NOMEM, "%s: cannot import it: out of memory", name);
 	}
-	enum hatch_err err = make_dir(path, dir, e);
+	/* Mode 0700, as the device database's: the addresses are the
+	 * council's. */
+	enum hatch_err err = store_make_dirs(path, dir, e);
 	mem_free(dir);
 	if (err != HATCH_OK) {
 		mem_free(im->tmp);

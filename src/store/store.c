@@ -275,6 +275,29 @@ static void sync_dir(const char *dir)
 	}
 }
 
+enum hatch_err store_make_dirs(const char *path, char *dir, struct hatch_error *e)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		for (char *p = dir + 1;; p++) {
+			if (*p != '/' && *p != '\0')
+				continue;
+			char c = *p;
+			*p = '\0';
+			if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+				return err_set(e, HATCH_ERR_IO, "%s: cannot create the directory %s: %s",
+					       path, dir, strerror(errno));
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return err_set(e, HATCH_ERR_IO, "%s: cannot create it: %s is not a directory", path,
+			       dir);
+	return HATCH_OK;
+}
+
 /* Makes PATH's directory (and its parents, mode 0700) when missing, and
  * gives its name in *DIR (mem_free). */
 static enum hatch_err make_parent(const char *path, char **dir_out, struct hatch_error *e)
@@ -290,27 +313,7 @@ static enum hatch_err make_parent(const char *path, char **dir_out, struct hatch
 		dir = mem_strndup(path, (size_t)(slash - path));
 	if (!dir)
 		return err_set(e, HATCH_ERR_NOMEM, "%s: cannot open it: out of memory", path);
-	enum hatch_err rc = HATCH_OK;
-	struct stat st;
-	if (stat(dir, &st) != 0) {
-		for (char *p = dir + 1;; p++) {
-			if (*p != '/' && *p != '\0')
-				continue;
-			char c = *p;
-			*p = '\0';
-			if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-				rc = err_set(e, HATCH_ERR_IO, "%s: cannot create the directory %s: %s",
-					     path, dir, strerror(errno));
-				break;
-			}
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	if (rc == HATCH_OK && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-		rc = err_set(e, HATCH_ERR_IO, "%s: cannot create it: %s is not a directory",
-			     path, dir);
+	enum hatch_err rc = store_make_dirs(path, dir, e);
 	if (rc == HATCH_OK)
 		*dir_out = dir;
 	else

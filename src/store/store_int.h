@@ -35,6 +35,11 @@ struct store {
 	char staff_dummy[crypto_pwhash_STRBYTES];
 };
 
+/* Makes the directory DIR (a writable copy of a directory name) and its
+ * parents when missing, mode 0700; PATH names the file it is for in the
+ * message: HATCH_ERR_IO when one cannot be made or DIR is not a directory. */
+enum hatch_err store_make_dirs(const char *path, char *dir, struct hatch_error *e) HATCH_MUST_CHECK;
+
 /* Takes and gives back S's connection lock. Every public call that uses
  * S->db holds it from its first statement to its last. */
 void store_lock(struct store *s);
