@@ -698,7 +698,7 @@ static void salvage_keeps_staff(void **state)
 	/* Enough outbox records to damage one of its pages. */
 	struct hatch_error e;
 	for (int i = 1; i <= 400; i++) {
-		char uuid[37], ref[16], payload[64];
+		char uuid[48], ref[24], payload[96];
 		snprintf(uuid, sizeof uuid, "00000000-0000-4000-8000-%012d", i);
 		snprintf(ref, sizeof ref, "TEST-%04d-X", i);
 		snprintf(payload, sizeof payload, "{\"n\":%d,\"pad\":\"%040d\"}", i, i);
@@ -742,7 +742,7 @@ static void out_of_memory(void **state)
 	(void)state;
 	struct store *s = open_cheap();
 	for (int i = 0; i < 40; i++) {
-		char id[16];
+		char id[24];
 		snprintf(id, sizeof id, "staff-%02d", i);
 		add_ok(s, id, "Someone", "2580");
 	}
