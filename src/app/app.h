@@ -43,6 +43,17 @@ enum hatch_err app_find_address(struct gaz *g, const char *query, bool by_text,
 /* hatch journeys strings (strings_cmd.c). */
 int app_journeys_strings(int argc, char **argv);
 
+struct config;
+/* Reads the configuration file PATH into C (NULL: the built-in settings),
+ * printing each problem as "PATH:LINE: reason" and any other failure as
+ * "PATH: reason". False when the file cannot be used. */
+bool app_config_read(const char *path, struct config *c);
+/* The database a command uses: DB (--db), else C's [storage] database,
+ * else the default path (into OUT, SIZE bytes). NULL with the reason
+ * printed, naming COMMAND, when there is none. */
+const char *app_db_path(const char *db, const struct config *c, const char *command, char *out,
+			size_t size);
+
 /* Prints "hatch: MESSAGE" to stderr and returns EXIT_USAGE. */
 int app_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

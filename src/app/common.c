@@ -4,7 +4,9 @@
 
 #include "app/app.h"
 #include "base/mem.h"
+#include "platform/config.h"
 #include "platform/platform.h"
+#include "store/store.h"
 
 int app_usage_error(const char *fmt, ...)
 {
@@ -128,4 +130,39 @@ int app_load_journeys(const char *dir, const struct cdate *today, FILE *err,
 	platform_list_free(files, nfiles);
 	*out = v;
 	return status;
+}
+
+bool app_config_read(const char *path, struct config *c)
+{
+	struct hatch_error e = {""};
+	config_defaults(c);
+	if (!path)
+		return true;
+	struct config_problems *p = mem_calloc(1, sizeof *p);
+	if (!p) {
+		fprintf(stderr, "%s: out of memory\n", path);
+		return false;
+	}
+	enum hatch_err rc = config_load(path, c, p, &e);
+	for (size_t i = 0; i < p->n; i++)
+		fprintf(stderr, "%s:%d: %s\n", path, p->v[i].line, p->v[i].reason);
+	if (rc != HATCH_OK && rc != HATCH_ERR_INPUT)
+		fprintf(stderr, "%s: %s\n", path, e.msg);
+	mem_free(p);
+	return rc == HATCH_OK;
+}
+
+const char *app_db_path(const char *db, const struct config *c, const char *command, char *out,
+			size_t size)
+{
+	if (db)
+		return db;
+	if (c->database[0])
+		return c->database;
+	struct hatch_error e = {""};
+	if (store_default_path(out, size, &e) != HATCH_OK) {
+		fprintf(stderr, "hatch: %s: %s\n", command, e.msg);
+		return NULL;
+	}
+	return out;
 }

@@ -170,24 +170,13 @@ int cmd_fleet(int argc, char **argv)
 	char *text = NULL;
 	/* Large (every destination's paths): not for the stack. */
 	struct config *cfg = mem_calloc(1, sizeof *cfg);
-	struct config_problems *p = mem_calloc(1, sizeof *p);
 	struct fleet_figures *fig = mem_calloc(1, sizeof *fig);
-	if (!cfg || !p || !fig) {
+	if (!cfg || !fig) {
 		fputs("hatch: fleet: out of memory\n", stderr);
 		goto out;
 	}
-	config_defaults(cfg);
-	if (config_path) {
-		enum hatch_err rc = config_load(config_path, cfg, p, &e);
-		for (size_t i = 0; i < p->n; i++)
-			fprintf(stderr, "%s:%d: %s\n", config_path, p->v[i].line,
-			        p->v[i].reason);
-		if (rc != HATCH_OK) {
-			if (rc != HATCH_ERR_INPUT)
-				fprintf(stderr, "%s: %s\n", config_path, e.msg);
-			goto out;
-		}
-	}
+	if (!app_config_read(config_path, cfg))
+		goto out;
 	const char *metrics = cfg->fleet.metrics_file;
 	bool beat = cfg->fleet.heartbeat.url[0] != '\0';
 	if (once && !metrics[0] && !beat) {
@@ -198,15 +187,8 @@ int cmd_fleet(int argc, char **argv)
 		goto out;
 	}
 	char path[4096];
-	if (!db && cfg->database[0])
-		db = cfg->database;
-	if (!db) {
-		if (store_default_path(path, sizeof path, &e) != HATCH_OK) {
-			fprintf(stderr, "hatch: fleet: %s\n", e.msg);
-			goto out;
-		}
-		db = path;
-	}
+	if (!(db = app_db_path(db, cfg, "fleet", path, sizeof path)))
+		goto out;
 	if (store_open(db, &s, &e) != HATCH_OK) {
 		fprintf(stderr, "hatch: %s\n", e.msg);
 		goto out;
@@ -256,7 +238,6 @@ out:
 	fleet_destroy(f);
 	store_close(s);
 	mem_free(cfg);
-	mem_free(p);
 	mem_free(fig);
 	return status;
 }

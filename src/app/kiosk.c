@@ -812,18 +812,8 @@ static int kiosk_setup(struct kiosk *k, const char *config_path, const char *jou
 		       bool bundles, const char *db)
 {
 	struct hatch_error e = {""};
-	config_defaults(&k->cfg);
-	if (config_path) {
-		struct config_problems p;
-		enum hatch_err rc = config_load(config_path, &k->cfg, &p, &e);
-		for (size_t i = 0; i < p.n; i++)
-			fprintf(stderr, "%s:%d: %s\n", config_path, p.v[i].line, p.v[i].reason);
-		if (rc != HATCH_OK) {
-			if (rc != HATCH_ERR_INPUT)
-				fprintf(stderr, "%s: %s\n", config_path, e.msg);
-			return 1;
-		}
-	}
+	if (!app_config_read(config_path, &k->cfg))
+		return 1;
 	if (platform_assets_dir(k->assets, sizeof k->assets, &e) != HATCH_OK) {
 		fprintf(stderr, "hatch: %s\n", e.msg);
 		return 1;
@@ -990,15 +980,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	struct hatch_error e = {""};
 	char path[4096];
-	if (!db && *k.cfg.database)
-		db = k.cfg.database;
-	if (!db) {
-		if (store_default_path(path, sizeof path, &e) != HATCH_OK) {
-			fprintf(stderr, "hatch: %s\n", e.msg);
-			status = 1;
-			goto out;
-		}
-		db = path;
+	if (!(db = app_db_path(db, &k.cfg, "run", path, sizeof path))) {
+		status = 1;
+		goto out;
 	}
 	k.config_path = config;
 	k.db_path = db;

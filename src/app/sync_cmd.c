@@ -81,33 +81,14 @@ int cmd_sync(int argc, char **argv)
 	struct sync *w = NULL;
 	/* Large (every destination's paths): not for the stack. */
 	struct config *cfg = mem_calloc(1, sizeof *cfg);
-	struct config_problems *p = mem_calloc(1, sizeof *p);
-	if (!cfg || !p) {
+	if (!cfg) {
 		fputs("hatch: sync: out of memory\n", stderr);
 		goto out;
 	}
-	config_defaults(cfg);
-	if (config_path) {
-		enum hatch_err rc = config_load(config_path, cfg, p, &e);
-		for (size_t i = 0; i < p->n; i++)
-			fprintf(stderr, "%s:%d: %s\n", config_path, p->v[i].line,
-			        p->v[i].reason);
-		if (rc != HATCH_OK) {
-			if (rc != HATCH_ERR_INPUT)
-				fprintf(stderr, "%s: %s\n", config_path, e.msg);
-			goto out;
-		}
-	}
 	char path[4096];
-	if (!db && cfg->database[0])
-		db = cfg->database;
-	if (!db) {
-		if (store_default_path(path, sizeof path, &e) != HATCH_OK) {
-			fprintf(stderr, "hatch: sync: %s\n", e.msg);
-			goto out;
-		}
-		db = path;
-	}
+	if (!app_config_read(config_path, cfg) ||
+	    !(db = app_db_path(db, cfg, "sync", path, sizeof path)))
+		goto out;
 	if (store_open(db, &s, &e) != HATCH_OK) {
 		fprintf(stderr, "hatch: %s\n", e.msg);
 		goto out;
@@ -158,6 +139,5 @@ out:
 	sync_destroy(w);
 	store_close(s);
 	mem_free(cfg);
-	mem_free(p);
 	return status;
 }
