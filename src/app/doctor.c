@@ -991,5 +991,10 @@ enum hatch_err doctor_capture(char *const argv[], int timeout_s, struct buf *out
 		;
 	if (w == pid && !killed && WIFEXITED(ws))
 		*status = WEXITSTATUS(ws);
+	/* Where posix_spawnp cannot report a program that did not start (as
+	 * under AddressSanitizer's own spawn), its child exits 127, the
+	 * shell's "not found". */
+	if (*status == 127)
+		*status = -1;
 	return nomem ? HATCH_ERR_NOMEM : HATCH_OK;
 }
