@@ -16,6 +16,7 @@
 #include "base/mem.h"
 #include "base/msg.h"
 #include "i18n/i18n.h"
+#include "platform/platform.h"
 #include "support.h"
 
 static void write_file(const char *name, const char *text, char *path, size_t size)
@@ -366,6 +367,53 @@ static void fill_placeholders(void **state)
 	assert_string_equal(msg_ntext(NULL, "a", "b", 2), "b");
 }
 
+/* The shipped catalogs keep their headers: each language's plural rule
+ * picks the form its count needs (a catalog without one would fall back to
+ * English's two forms), and each is still marked for review. */
+static void shipped_catalogs_plurals_and_review(void **state)
+{
+	(void)state;
+	char dir[4096];
+	struct hatch_error e;
+	struct i18n *t = NULL;
+	struct i18n_problems p;
+	assert_int_equal(platform_locales_dir(dir, sizeof dir, &e), HATCH_OK);
+	assert_int_equal(i18n_open(dir, &t, &p, &e), HATCH_OK);
+	static const struct {
+		const char *lang;
+		unsigned long n;
+		const char *want;
+	} cases[] = {
+		{"ar", 12, "\xd8\xb9\xd9\x8f\xd8\xab\xd8\xb1 \xd8\xb9\xd9\x84\xd9\x89 {count} "
+			   "\xd8\xb9\xd9\x86\xd9\x88\xd8\xa7\xd9\x86\xd9\x8b\xd8\xa7 \xd9\x84\xd9\x80 {query}"},
+		{"ar", 1, "\xd8\xb9\xd9\x8f\xd8\xab\xd8\xb1 \xd8\xb9\xd9\x84\xd9\x89 "
+			  "\xd8\xb9\xd9\x86\xd9\x88\xd8\xa7\xd9\x86 \xd9\x88\xd8\xa7\xd8\xad\xd8\xaf "
+			  "\xd9\x84\xd9\x80 {query}"},
+		{"pl", 2, "Znaleziono {count} adresy dla {query}"},
+		{"pl", 5, "Znaleziono {count} adres\xc3\xb3w dla {query}"},
+		{"ro", 20, "{count} de adrese g\xc4\x83site pentru {query}"},
+		{"ro", 2, "{count} adrese g\xc4\x83site pentru {query}"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const struct i18n_catalog *c = i18n_catalog(t, cases[i].lang);
+		assert_non_null(c);
+		assert_string_equal(i18n_ntext(c, "{count} address found for {query}",
+					       "{count} addresses found for {query}", cases[i].n),
+				    cases[i].want);
+	}
+	i18n_close(t);
+	static const char *const langs[] = {"cy", "pl", "ro", "pa", "ur", "ar"};
+	for (size_t i = 0; i < sizeof langs / sizeof *langs; i++) {
+		char path[4200], *text = NULL;
+		size_t len;
+		snprintf(path, sizeof path, "%s/%s.po", dir, langs[i]);
+		assert_int_equal(platform_read_file(path, 4 << 20, &text, &len, &e), HATCH_OK);
+		assert_non_null(strstr(text, "\"Plural-Forms: nplurals="));
+		assert_non_null(strstr(text, "\"X-Hatch-Review: needs review\\n\""));
+		mem_free(text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +429,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pot_merges_and_writes, support_dir_setup,
 						support_dir_teardown),
 		cmocka_unit_test(fill_placeholders),
+		cmocka_unit_test(shipped_catalogs_plurals_and_review),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
