@@ -1074,8 +1074,9 @@ int cmd_run(int argc, char **argv)
 		struct ui_input in;
 		long timeout = watchdog_cap_sleep_ms(ui_next_timer(k.ui, sdl_view_ticks()));
 		/* A bundle installed by another program is looked for now and
-		 * then. */
-		if (k.bundles[0] && (timeout < 0 || timeout > KIOSK_BUNDLE_LOOK_MS))
+		 * then, on Welcome: the only screen it is taken up on. */
+		if (k.bundles[0] && ui_screen_get(k.ui) == UI_SCREEN_WELCOME &&
+		    (timeout < 0 || timeout > KIOSK_BUNDLE_LOOK_MS))
 			timeout = KIOSK_BUNDLE_LOOK_MS;
 		enum sdl_event ev = sdl_view_wait(k.view, timeout, &in);
 		if (ev == SDL_VIEW_QUIT)
